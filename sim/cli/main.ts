@@ -1,0 +1,118 @@
+// `kafkasim <command>`: the headless driver. Exit codes: 0 success, 1 a check failed,
+// 2 bad usage or bad input. With --json the last line printed is one JSON object.
+
+import { benchKernel } from '../bench/kernel.ts'
+import { DEMO_DURATION_MS, runDemo } from '../demo/run.ts'
+import { InputError } from '../input.ts'
+import { formatRecord } from '../trace.ts'
+import { UsageError, formatOptions, parseArgs, parseSeedArg, type OptionSpec, type ParsedArgs } from './args.ts'
+import { heapUsedMb, wallNowMs } from './wallclock.ts'
+
+interface Command {
+  summary: string
+  usage: string
+  options: Record<string, OptionSpec>
+  run(args: ParsedArgs): number
+}
+
+const HELP: OptionSpec = { kind: 'flag', description: 'show this help' }
+
+const BENCH_CASES: Record<string, () => Record<string, unknown>> = {
+  kernel: () => ({ ...benchKernel(wallNowMs) }),
+}
+
+const commands: Record<string, Command> = {
+  demo: {
+    summary: 'a short built-in run: a client and a server, a crash, a power loss, a network partition',
+    usage: 'kafkasim demo [--seed N] [--verbose] [--json]',
+    options: {
+      seed: { kind: 'value', description: 'root seed, a non-negative integer (default 42)' },
+      verbose: { kind: 'flag', description: 'print every trace record, not only the notable ones' },
+      json: { kind: 'flag', description: 'end with one JSON line {seed, events, simTimeMs, traceHash}' },
+      help: HELP,
+    },
+    run(args) {
+      if (args.positional.length > 0) throw new UsageError(`kafkasim demo: unexpected argument "${args.positional[0]}"`)
+      const seedText = args.values.get('seed')
+      const seed = seedText === undefined ? 42 : parseSeedArg(seedText, '--seed', 'demo')
+      const verbose = args.flags.has('verbose')
+      const lines: string[] = []
+      const result = runDemo(seed, verbose ? (record) => lines.push(formatRecord(record)) : undefined)
+      if (!verbose) for (const record of result.notable) lines.push(formatRecord(record))
+      out(`kafkasim demo (seed ${seed}): a client sends requests to a server for ${DEMO_DURATION_MS} simulated ms;`)
+      out('the server is crashed at 150 ms, loses power at 350 ms and is isolated from 550 to 650 ms.')
+      out('')
+      for (const line of lines) out(line)
+      out('')
+      out(`client: ${result.client.answered} requests answered, ${result.client.timedOut} timed out`)
+      out(`server: counted ${result.server.count} requests in the end`)
+      out(`  the crash lost ${result.lostToCrash} of them (a process crash keeps the page cache)`)
+      out(`  the power failure lost ${result.lostToPowerFailure} (everything written since the last flush)`)
+      out(`events: ${result.events}`)
+      out(`simulated time: ${result.simTimeMs} ms`)
+      out(`trace-hash: ${result.traceHash}`)
+      if (args.flags.has('json')) {
+        out(JSON.stringify({ seed, events: result.events, simTimeMs: result.simTimeMs, traceHash: result.traceHash }))
+      }
+      return 0
+    },
+  },
+  bench: {
+    summary: 'benchmarks, one JSON line per case',
+    usage: `kafkasim bench [case...]   cases: ${Object.keys(BENCH_CASES).join(', ')} (default: all)`,
+    options: { help: HELP },
+    run(args) {
+      const cases = args.positional.length > 0 ? args.positional : Object.keys(BENCH_CASES)
+      for (const name of cases) {
+        if (!BENCH_CASES[name]) throw new UsageError(`kafkasim bench: unknown case "${name}" (known: ${Object.keys(BENCH_CASES).join(', ')})`)
+      }
+      for (const name of cases) out(JSON.stringify({ ...BENCH_CASES[name]!(), heapUsedMb: heapUsedMb() }))
+      return 0
+    },
+  },
+}
+
+function out(line: string): void {
+  process.stdout.write(line + '\n')
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length))
+  return [
+    'kafkasim: a deterministic simulation and teaching sandbox of an Apache Kafka cluster',
+    '',
+    'usage: kafkasim <command> [options]      kafkasim <command> --help',
+    '',
+    'commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+  ].join('\n')
+}
+
+function main(argv: string[]): number {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    out(usage())
+    return name === undefined ? 2 : 0
+  }
+  const command = commands[name]
+  if (!command) {
+    process.stderr.write(`kafkasim: unknown command "${name}"\n\n${usage()}\n`)
+    return 2
+  }
+  try {
+    const args = parseArgs(rest, command.options, name)
+    if (args.flags.has('help')) {
+      out(`usage: ${command.usage}\n\n${command.summary}\n\noptions:\n${formatOptions(command.options)}\n`)
+      return 0
+    }
+    return command.run(args)
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof InputError) {
+      process.stderr.write(`${error.message}\n`)
+      return 2
+    }
+    throw error
+  }
+}
+
+process.exitCode = main(process.argv.slice(2))
