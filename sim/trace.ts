@@ -163,35 +163,12 @@ export class Trace {
 
   /** A message reached `to`. The hash covers the message's type, not its payload. */
   recordDelivery(time: number, to: NodeId, toHash: number, from: NodeId, fromHash: number, message: Message, sentAt: number): void {
-    this.running.fixedRecord(time, toHash, DELIVER_HASH, fromHash, sentAt, this.internedHash(message.type))
-    const slot = this.claim(time, to, DELIVER)
-    if (slot >= 0) {
-      this.datas[slot] = null
-      this.froms[slot] = from
-      this.messages[slot] = message
-      this.sentAts[slot] = sentAt
-    }
-    if (this.listeners.length > 0) {
-      const data: KernelTraceData['deliver'] = { from, message, sentAt }
-      this.publish({ time, seq: this.total - 1, node: to, type: 'deliver', data })
-    }
+    this.recordMessage(DELIVER, DELIVER_HASH, time, to, toHash, from, fromHash, message, sentAt, null)
   }
 
   /** A message to `to` was dropped (recorded against the receiver). */
   recordDrop(time: number, to: NodeId, toHash: number, from: NodeId, fromHash: number, message: Message, sentAt: number, reason: DropReason): void {
-    this.running.fixedRecord(time, toHash, DROP_HASH, fromHash, sentAt, this.internedHash(message.type))
-    this.running.word(this.internedHash(reason))
-    const slot = this.claim(time, to, DROP)
-    if (slot >= 0) {
-      this.datas[slot] = reason
-      this.froms[slot] = from
-      this.messages[slot] = message
-      this.sentAts[slot] = sentAt
-    }
-    if (this.listeners.length > 0) {
-      const data: KernelTraceData['drop'] = { from, to, message, sentAt, reason }
-      this.publish({ time, seq: this.total - 1, node: to, type: 'drop', data })
-    }
+    this.recordMessage(DROP, DROP_HASH, time, to, toHash, from, fromHash, message, sentAt, reason)
   }
 
   /** A node's timer fired. */
@@ -211,6 +188,30 @@ export class Trace {
     }
   }
 
+  private recordMessage(
+    kind: typeof DELIVER | typeof DROP,
+    kindHash: number,
+    time: number,
+    to: NodeId,
+    toHash: number,
+    from: NodeId,
+    fromHash: number,
+    message: Message,
+    sentAt: number,
+    reason: DropReason | null,
+  ): void {
+    this.running.fixedRecord(time, toHash, kindHash, fromHash, sentAt, this.internedHash(message.type))
+    if (reason !== null) this.running.word(this.internedHash(reason))
+    const slot = this.claim(time, to, kind)
+    if (slot >= 0) {
+      this.datas[slot] = reason
+      this.froms[slot] = from
+      this.messages[slot] = message
+      this.sentAts[slot] = sentAt
+    }
+    if (this.listeners.length > 0) this.publish(messageRecord(this.total - 1, time, to, from, message, sentAt, reason))
+  }
+
   /** Counts the record and returns its ring slot, or -1 when nothing is buffered. */
   private claim(time: number, node: NodeId | null, kind: number): number {
     this.total++
@@ -227,20 +228,9 @@ export class Trace {
     const time = this.times[slot]!
     const node = this.nodes[slot]!
     switch (this.kinds[slot]) {
-      case DELIVER: {
-        const data: KernelTraceData['deliver'] = { from: this.froms[slot]!, message: this.messages[slot]!, sentAt: this.sentAts[slot]! }
-        return { time, seq, node, type: 'deliver', data }
-      }
-      case DROP: {
-        const data: KernelTraceData['drop'] = {
-          from: this.froms[slot]!,
-          to: node!,
-          message: this.messages[slot]!,
-          sentAt: this.sentAts[slot]!,
-          reason: this.datas[slot] as DropReason,
-        }
-        return { time, seq, node, type: 'drop', data }
-      }
+      case DELIVER:
+      case DROP:
+        return messageRecord(seq, time, node!, this.froms[slot]!, this.messages[slot]!, this.sentAts[slot]!, this.datas[slot] as DropReason | null)
       case TIMER: {
         const data: KernelTraceData['timer'] = { name: this.types[slot]!, timer: this.sentAts[slot]! }
         return { time, seq, node, type: 'timer', data }
@@ -263,6 +253,16 @@ export class Trace {
     }
     return hash
   }
+}
+
+/** A delivery record, or a drop record when there is a reason. */
+function messageRecord(seq: number, time: number, to: NodeId, from: NodeId, message: Message, sentAt: number, reason: DropReason | null): TraceRecord {
+  if (reason === null) {
+    const data: KernelTraceData['deliver'] = { from, message, sentAt }
+    return { time, seq, node: to, type: 'deliver', data }
+  }
+  const data: KernelTraceData['drop'] = { from, to, message, sentAt, reason }
+  return { time, seq, node: to, type: 'drop', data }
 }
 
 export function toJSONLine(record: TraceRecord): string {
