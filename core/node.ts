@@ -41,8 +41,8 @@ export interface SimNode {
   start?(): void
   onMessage(from: NodeId, message: Message): void
   onTimer(name: string, data: unknown, timer: TimerId): void
-  /** Commands come from outside the network: an operator, a scenario, the web app. */
-  onCommand?(command: unknown): void
+  /** Commands come from outside the network (an operator, a scenario, the web app); the answer goes back to the caller. */
+  onCommand?(command: unknown): unknown
   /** A plain-JSON view of the node's state for snapshot(); never mutated by observers. */
   snapshot?(): unknown
 }

@@ -61,10 +61,9 @@ export class TimeoutError extends Error {
 // Event kinds, as small integers so the dispatch in step() stays a cheap switch.
 const DELIVER = 0
 const TIMER = 1
-const COMMAND = 2
-const ACTION = 3
-const WRITEBACK = 4
-type EventKind = typeof DELIVER | typeof TIMER | typeof COMMAND | typeof ACTION | typeof WRITEBACK
+const ACTION = 2
+const WRITEBACK = 3
+type EventKind = typeof DELIVER | typeof TIMER | typeof ACTION | typeof WRITEBACK
 
 /**
  * One class for every kind of event keeps property access monomorphic on the hot path.
@@ -77,7 +76,7 @@ class PendingEvent {
   kind: EventKind = DELIVER
   target: HostedNode | null = null
   from: HostedNode | null = null
-  /** The message, timer data, command, or action callback. */
+  /** The message, timer data, or action callback. */
   payload: unknown = null
   /** When the message was sent or the timer set. */
   createdAt = 0
@@ -239,7 +238,7 @@ export class Simulation {
     return this.clock
   }
 
-  /** Events processed so far (deliveries, drops on arrival, timers, commands, actions, writebacks). */
+  /** Events processed so far (deliveries, drops on arrival, timers, actions, writebacks). */
   get eventCount(): number {
     return this.processed
   }
@@ -354,11 +353,17 @@ export class Simulation {
 
   // --- outside input -------------------------------------------------------------------
 
-  /** Hands a command to a node (from an operator, a scenario, the web app); it runs now, after events already due now. */
-  command(id: NodeId, command: unknown): void {
+  /**
+   * Hands a command to a node now (from an operator, a scenario, the web app) and returns
+   * the node's answer. A crashed or paused node cannot take one: it throws, naming why.
+   */
+  command<T = unknown>(id: NodeId, command: unknown): T {
     const host = this.host(id, 'command(node)')
-    if (host.state === 'crashed') throw new Error(`command to node ${nodeLabel(id)}: the node is crashed`)
-    this.queue.push(this.clock, this.newEvent(COMMAND, host, null, command, host.incarnation, 0, ''))
+    if (host.state !== 'up') throw new Error(`command to node ${nodeLabel(id)}: the node is ${host.state}`)
+    const instance = host.instance!
+    if (!instance.onCommand) throw new Error(`node ${nodeLabel(id)} does not take commands`)
+    this.trace.record(this.clock, host.id, host.idHash, 'command', { command })
+    return instance.onCommand(command) as T
   }
 
   /** Runs `action` at simulated time `timeMs` (a scenario's timeline step, a fault). */
@@ -534,8 +539,6 @@ export class Simulation {
         return this.deliver(event)
       case TIMER:
         return this.fireTimer(event)
-      case COMMAND:
-        return this.runCommand(event)
       case ACTION:
         this.trace.record(this.clock, null, 0, 'action', { label: event.name })
         return (event.payload as () => void)()
@@ -581,22 +584,6 @@ export class Simulation {
     event.cancelled = true
     this.trace.recordTimer(this.clock, target.id, target.idHash, event.name, event.timer)
     target.instance!.onTimer(event.name, event.payload, event.timer)
-  }
-
-  private runCommand(event: PendingEvent): void {
-    const target = event.target!
-    if (target.state === 'paused') {
-      this.park(target, event)
-      return
-    }
-    if (target.state === 'crashed' || target.incarnation !== event.incarnation) {
-      this.trace.record(this.clock, target.id, target.idHash, 'command', { command: event.payload, outcome: 'node-down' })
-      return
-    }
-    this.trace.record(this.clock, target.id, target.idHash, 'command', { command: event.payload })
-    const instance = target.instance!
-    if (!instance.onCommand) throw new Error(`node ${nodeLabel(target.id)} does not take commands`)
-    instance.onCommand(event.payload)
   }
 
   private boot(host: HostedNode): void {

@@ -233,6 +233,16 @@ describe('crash, power loss, restart, pause', () => {
     expect(() => sim.command(1, {})).toThrow('command to node 1: the node is crashed')
   })
 
+  it("commands run at once and return the node's answer; a paused node cannot take one", () => {
+    const sim = new Simulation({ seed: 1 })
+    sim.addNode('admin', (ctx) => ({ onMessage: () => {}, onTimer: () => {}, onCommand: (c) => ({ echoed: c, at: ctx.now }) }))
+    sim.runFor(3)
+    expect(sim.command('admin', 'ping')).toEqual({ echoed: 'ping', at: 3 })
+    expect(sim.trace.events.at(-1)).toMatchObject({ type: 'command', node: 'admin', data: { command: 'ping' } })
+    sim.pause('admin')
+    expect(() => sim.command('admin', 'ping')).toThrow('command to node "admin": the node is paused')
+  })
+
   it('a context from a crashed incarnation cannot act', () => {
     const { sim, node } = setup()
     const old = node(1).ctx
