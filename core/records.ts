@@ -37,6 +37,11 @@ export interface RecordBatch {
   /** Batch header plus records, bytes. */
   readonly sizeBytes: number
   readonly maxTimestamp: number
+  /**
+   * Set by the log cleaner on the first cleaning that keeps a tombstone (KIP-534): once
+   * the clock passes it, a later cleaning may remove the batch's tombstones.
+   */
+  readonly deleteHorizonMs?: number
 }
 
 /** A record as a producer hands it over, before the leader assigns an offset. */
@@ -107,4 +112,11 @@ export function lastOffsetOf(batch: RecordBatch): number {
 /** The offset just past the batch. */
 export function nextOffsetOf(batch: RecordBatch): number {
   return batch.baseOffset + batch.lastOffsetDelta + 1
+}
+
+/** The size of the batch a leader would build from these records: header plus records. */
+export function batchSizeBytes(records: readonly ProducerRecord[]): number {
+  let bytes = BATCH_OVERHEAD_BYTES
+  for (const record of records) bytes += recordSizeBytes(record.key, record.value, record.headers ?? [])
+  return bytes
 }

@@ -1,0 +1,89 @@
+// Building the immutable batches a log holds: a leader's new batch from a producer's
+// records, and the cleaner's copy of a batch with fewer records. Batches are frozen
+// because replicas share them: a change through one replica would change them all.
+
+import type { LogRecord, ProducerRecord, RecordBatch } from '../records.ts'
+import { BATCH_OVERHEAD_BYTES, recordSizeBytes } from '../records.ts'
+import { requireInteger } from './preconditions.ts'
+
+export interface ProducerIdentity {
+  /** NO_PRODUCER_ID (-1) when the producer is not idempotent. */
+  readonly producerId: number
+  readonly producerEpoch: number
+  readonly baseSequence: number
+}
+
+/** One batch at `baseOffset` holding `records` in order, stamped with the leader's epoch. */
+export function buildBatch(
+  records: readonly ProducerRecord[],
+  baseOffset: number,
+  leaderEpoch: number,
+  producer: ProducerIdentity,
+): RecordBatch {
+  if (records.length === 0) throw new Error('a batch needs at least one record, got an empty records array')
+  requireInteger(producer.producerId, 'producer.producerId')
+  requireInteger(producer.producerEpoch, 'producer.producerEpoch')
+  requireInteger(producer.baseSequence, 'producer.baseSequence')
+  const logRecords: LogRecord[] = []
+  let sizeBytes = BATCH_OVERHEAD_BYTES
+  let maxTimestamp = -Infinity
+  records.forEach((record, offsetDelta) => {
+    // CreateTime in simulated ms: the sandbox's producers always stamp one, so Kafka's
+    // NO_TIMESTAMP (-1) fallbacks never apply and segment.ms compares timestamps only.
+    if (!Number.isSafeInteger(record.timestamp) || record.timestamp < 0) {
+      throw new Error(`records[${offsetDelta}].timestamp must be a non-negative integer ms, got ${String(record.timestamp)}`)
+    }
+    const headers = Object.freeze((record.headers ?? []).map((header) => Object.freeze({ key: header.key, value: header.value })))
+    const logRecord: LogRecord = Object.freeze({
+      offsetDelta,
+      key: record.key,
+      value: record.value,
+      headers,
+      timestamp: record.timestamp,
+      sizeBytes: recordSizeBytes(record.key, record.value, headers),
+    })
+    logRecords.push(logRecord)
+    sizeBytes += logRecord.sizeBytes
+    maxTimestamp = Math.max(maxTimestamp, record.timestamp)
+  })
+  return Object.freeze({
+    baseOffset,
+    lastOffsetDelta: records.length - 1,
+    partitionLeaderEpoch: leaderEpoch,
+    producerId: producer.producerId,
+    producerEpoch: producer.producerEpoch,
+    baseSequence: producer.baseSequence,
+    records: Object.freeze(logRecords),
+    sizeBytes,
+    maxTimestamp,
+  })
+}
+
+/**
+ * A copy of `batch` holding only `retained` (a subsequence of its records). Offsets do
+ * not move: base offset, lastOffsetDelta and each record's offsetDelta are kept, as
+ * Kafka's MemoryRecords.buildRetainedRecordsInto keeps the original last offset so that
+ * the producer's last sequence survives. With no record left it is Kafka's empty batch:
+ * the header alone, keeping the original maxTimestamp.
+ */
+export function withRetainedRecords(batch: RecordBatch, retained: readonly LogRecord[], deleteHorizonMs: number | undefined): RecordBatch {
+  let sizeBytes = BATCH_OVERHEAD_BYTES
+  let maxTimestamp = retained.length === 0 ? batch.maxTimestamp : -Infinity
+  for (const record of retained) {
+    sizeBytes += record.sizeBytes
+    maxTimestamp = Math.max(maxTimestamp, record.timestamp)
+  }
+  const copy: RecordBatch = {
+    baseOffset: batch.baseOffset,
+    lastOffsetDelta: batch.lastOffsetDelta,
+    partitionLeaderEpoch: batch.partitionLeaderEpoch,
+    producerId: batch.producerId,
+    producerEpoch: batch.producerEpoch,
+    baseSequence: batch.baseSequence,
+    records: Object.freeze([...retained]),
+    sizeBytes,
+    maxTimestamp,
+    ...(deleteHorizonMs === undefined ? {} : { deleteHorizonMs }),
+  }
+  return Object.freeze(copy)
+}
