@@ -195,6 +195,34 @@ export class Network {
     this.host.traceChange('block', { from, to })
   }
 
+  /** Undoes isolate(node). */
+  rejoin(node: NodeId): void {
+    this.isolated.delete(this.host.indexOf(node, 'network.rejoin(node)'))
+    this.updateFaulty()
+    this.host.traceChange('rejoin', { node })
+  }
+
+  /** Undoes block(from, to). */
+  unblock(from: NodeId, to: NodeId): void {
+    this.blocked.get(this.host.indexOf(from, 'network.unblock(from)'))?.delete(this.host.indexOf(to, 'network.unblock(to)'))
+    this.updateFaulty()
+    this.host.traceChange('unblock', { from, to })
+  }
+
+  /** Undoes partition(groups), leaving isolations and blocks. */
+  clearPartition(): void {
+    this.groups = new Map()
+    this.partitionGroups = []
+    this.updateFaulty()
+    this.host.traceChange('clear-partition', {})
+  }
+
+  private updateFaulty(): void {
+    let blocks = false
+    for (const targets of this.blocked.values()) if (targets.size > 0) blocks = true
+    this.faulty = this.isolated.size > 0 || this.groups.size > 0 || blocks
+  }
+
   /** Removes every isolation, partition and block. Link latencies and loss stay. */
   heal(): void {
     this.isolated.clear()

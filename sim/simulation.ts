@@ -209,6 +209,7 @@ export class Simulation {
   private readonly indexBySmallId: number[] = []
   private readonly idStrings = new Set<string>()
   private readonly writebackDelayMs: number | null
+  private afterEventObservers: (() => void)[] = []
 
   constructor(options: SimulationOptions) {
     const where = 'Simulation(options)'
@@ -296,6 +297,14 @@ export class Simulation {
   /** A node's disk, for inspection by tests and checkers. */
   storageOf(id: NodeId): Storage {
     return this.host(id, 'storageOf(node)').disk
+  }
+
+  /** Calls `observer` after every event, for invariant checkers. Returns a function that removes it. */
+  afterEachEvent(observer: () => void): () => void {
+    this.afterEventObservers = [...this.afterEventObservers, observer]
+    return () => {
+      this.afterEventObservers = this.afterEventObservers.filter((o) => o !== observer)
+    }
   }
 
   // --- faults --------------------------------------------------------------------------
@@ -400,6 +409,8 @@ export class Simulation {
       // Usually a no-op: the handler's first push refilled the taken slot.
       queue.settle()
       if (!event.parked) this.recycle(event)
+      const observers = this.afterEventObservers
+      for (let i = 0; i < observers.length; i++) observers[i]!()
       return true
     }
   }

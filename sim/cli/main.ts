@@ -2,6 +2,7 @@
 // 2 bad usage or bad input. With --json the last line printed is one JSON object.
 
 import { benchKernel } from '../bench/kernel.ts'
+import { FUZZ_PROFILES, describeSchedule, runFuzz, type FuzzProfileName } from '../fuzz/fuzz.ts'
 import { DEMO_DURATION_MS, runDemo } from '../demo/run.ts'
 import { InputError } from '../input.ts'
 import { formatRecord } from '../trace.ts'
@@ -55,6 +56,79 @@ const commands: Record<string, Command> = {
         out(JSON.stringify({ seed, events: result.events, simTimeMs: result.simTimeMs, traceHash: result.traceHash }))
       }
       return 0
+    },
+  },
+  fuzz: {
+    summary: 'random fault schedules under a profile, with invariant checks and a history check after every run',
+    usage: `kafkasim fuzz --profile <${Object.keys(FUZZ_PROFILES).join('|')}> --seeds N [--from S] [--json]`,
+    options: {
+      profile: { kind: 'value', description: `the fault model and settings: ${Object.keys(FUZZ_PROFILES).join(', ')}` },
+      seeds: { kind: 'value', description: 'how many seeds to run (a positive integer)' },
+      from: { kind: 'value', description: 'the first seed (default 0)' },
+      'stop-at-first': { kind: 'flag', description: 'stop at the first failing seed' },
+      json: { kind: 'flag', description: 'end with one JSON line {profile, runs, violations, lostWrites, duplicates, reorders, firstFailingSeed}' },
+      help: HELP,
+    },
+    run(args) {
+      if (args.positional.length > 0) throw new UsageError(`kafkasim fuzz: unexpected argument "${args.positional[0]}"`)
+      const profile = args.values.get('profile')
+      if (profile === undefined) throw new UsageError(`kafkasim fuzz: --profile is required (one of ${Object.keys(FUZZ_PROFILES).join(', ')})`)
+      if (!Object.hasOwn(FUZZ_PROFILES, profile)) throw new UsageError(`kafkasim fuzz: --profile expected one of ${Object.keys(FUZZ_PROFILES).join(', ')}, got "${profile}"`)
+      const seedsText = args.values.get('seeds')
+      if (seedsText === undefined) throw new UsageError('kafkasim fuzz: --seeds is required (a positive integer)')
+      const seeds = parseSeedArg(seedsText, '--seeds', 'fuzz')
+      if (seeds < 1) throw new UsageError(`kafkasim fuzz: --seeds expected a positive integer, got "${seedsText}"`)
+      const fromText = args.values.get('from')
+      const from = fromText === undefined ? 0 : parseSeedArg(fromText, '--from', 'fuzz')
+      out(`kafkasim fuzz: profile ${profile}, seeds ${from}..${from + seeds - 1}`)
+      const report = runFuzz({
+        profile: profile as FuzzProfileName,
+        seeds,
+        from,
+        stopAtFirstFailure: args.flags.has('stop-at-first'),
+        onSeed: (result) => {
+          if (result.violations.length > 0 || result.lostWrites > 0 || result.duplicates > 0 || !result.settled) {
+            out(`seed ${result.seed}: ${result.violations.length} violation(s), ${result.lostWrites} lost acknowledged write(s), ${result.duplicates} duplicate(s)${result.settled ? '' : `, did not settle: ${result.unsettledReason}`}`)
+          }
+        },
+      })
+      out('')
+      out(`runs: ${report.runs}; invariant violations: ${report.violations}; lost acknowledged writes: ${report.lostWrites}; duplicates: ${report.duplicates}; runs that did not settle: ${report.unsettled}`)
+      const failure = report.firstFailure
+      if (failure) {
+        out(`first failing seed: ${failure.seed} (replay: kafkasim fuzz --profile ${profile} --seeds 1 --from ${failure.seed})`)
+        out('its fault schedule:')
+        for (const line of describeSchedule(failure.schedule)) out(`  ${line}`)
+        for (const v of failure.violations.slice(0, 5)) out(`  violation at ${v.timeMs.toFixed(3)} ms [${v.checker}]: ${v.message}`)
+        for (const lost of failure.lostExamples) out(`  lost: ${JSON.stringify(lost.value)} acknowledged at ${lost.partition} offset ${lost.offset}`)
+        if (!failure.settled) out(`  did not settle: ${failure.unsettledReason}`)
+      } else {
+        out('no failing seed')
+      }
+      const expectLoss = FUZZ_PROFILES[profile as FuzzProfileName].expectLoss
+      out(
+        expectLoss
+          ? report.expectationMet
+            ? `as expected for ${profile}: acknowledged writes can be lost`
+            : `unexpected for ${profile}: no acknowledged write was lost in these seeds (try more)`
+          : report.expectationMet
+            ? `as expected for ${profile}: nothing lost, no invariant broken`
+            : `FAILED: the ${profile} profile must lose nothing and break no invariant`,
+      )
+      if (args.flags.has('json')) {
+        out(JSON.stringify({
+          profile,
+          runs: report.runs,
+          violations: report.violations,
+          lostWrites: report.lostWrites,
+          duplicates: report.duplicates,
+          reorders: report.reorders,
+          unsettled: report.unsettled,
+          firstFailingSeed: report.firstFailingSeed,
+          expectationMet: report.expectationMet,
+        }))
+      }
+      return report.expectationMet ? 0 : 1
     },
   },
   bench: {

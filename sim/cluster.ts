@@ -1,0 +1,287 @@
+// createCluster: a simulated Kafka cluster (one KRaft controller, N brokers) on one
+// Simulation, with the operator verbs (create a topic, crash a broker, cut the network)
+// and the views (snapshot, trace) that tests, scenarios, the CLI and the web app share.
+// See ../shared/API.md.
+
+import { Broker } from '../core/broker/broker.ts'
+import { RawClient, type RawClientOptions } from '../core/client/raw-client.ts'
+import { parseBrokerConfig } from '../core/config.ts'
+import type { AdminCommand, AdminResult } from '../core/controller/admin.ts'
+import { Controller } from '../core/controller/controller.ts'
+import { KafkaError } from '../core/errors.ts'
+import type { NodeId } from '../core/node.ts'
+import { InputError, rejectUnknownKeys, requirePlainObject, requireSeed } from './input.ts'
+import type { LinkSpec } from './network.ts'
+import { Simulation, type SimulationOptions } from './simulation.ts'
+import type { Trace } from './trace.ts'
+
+export const CONTROLLER_ID = 'controller-1'
+const MAX_BROKERS = 64
+/** How long createCluster waits for every broker to register and be unfenced. */
+const STARTUP_TIMEOUT_MS = 60_000
+
+export interface ClusterOptions {
+  seed: number
+  /** Broker ids 1..brokers (default 3). */
+  brokers?: number
+  /** Cluster (broker) config with Kafka's names, e.g. { 'min.insync.replicas': 2 }. */
+  config?: Record<string, unknown>
+  network?: LinkSpec
+  traceCapacity?: number
+  disk?: SimulationOptions['disk']
+  /** Test-only: brokers truncate to their HW on restart, as before KIP-101. */
+  legacyTruncateToHighWatermarkOnRestart?: boolean
+}
+
+export interface TopicOptions {
+  partitions?: number
+  replicationFactor?: number
+  config?: Record<string, unknown>
+  /** Explicit replica lists, one per partition (kafka-topics --replica-assignment). */
+  assignments?: number[][]
+}
+
+export type BrokerStatus = 'alive' | 'crashed' | 'paused' | 'fenced' | 'isolated'
+
+export interface ReplicaLogView {
+  leo: number
+  hw: number
+  logStartOffset: number
+}
+
+export interface PartitionView {
+  leader: number
+  leaderEpoch: number
+  partitionEpoch: number
+  replicas: readonly number[]
+  isr: readonly number[]
+  elr: readonly number[]
+  /** Per broker holding a replica and running: its log's ends. */
+  replicaLogs: Record<string, ReplicaLogView>
+}
+
+export interface ClusterSnapshot {
+  timeMs: number
+  brokers: { id: number; state: BrokerStatus }[]
+  controller: { id: string; state: 'alive' | 'crashed' | 'paused'; metadataOffset: number | null }
+  topics: Record<string, { topicId: string; partitions: Record<string, PartitionView> }>
+}
+
+export class Cluster {
+  readonly sim: Simulation
+  readonly brokerIds: readonly number[]
+
+  constructor(options: ClusterOptions) {
+    const where = 'createCluster(options)'
+    requirePlainObject(options, where)
+    rejectUnknownKeys(options as unknown as Record<string, unknown>, ['seed', 'brokers', 'config', 'network', 'traceCapacity', 'disk', 'legacyTruncateToHighWatermarkOnRestart'], where)
+    requireSeed(options.seed, `${where}.seed`)
+    const brokers = options.brokers ?? 3
+    if (!Number.isSafeInteger(brokers) || brokers < 1 || brokers > MAX_BROKERS) {
+      throw new InputError(`${where}.brokers`, `an integer from 1 to ${MAX_BROKERS}`, brokers)
+    }
+    const config = options.config === undefined ? {} : requirePlainObject(options.config, `${where}.config`)
+    parseBrokerConfig(config, 'cluster config') // INVALID_CONFIG, naming the key, before anything starts
+    const simOptions: SimulationOptions = { seed: options.seed }
+    if (options.network !== undefined) simOptions.network = options.network
+    if (options.traceCapacity !== undefined) simOptions.traceCapacity = options.traceCapacity
+    if (options.disk !== undefined) simOptions.disk = options.disk
+    this.sim = new Simulation(simOptions)
+    this.brokerIds = Array.from({ length: brokers }, (_, i) => i + 1)
+    this.sim.addNode(CONTROLLER_ID, (ctx) => new Controller(ctx, config))
+    for (const brokerId of this.brokerIds) {
+      this.sim.addNode(brokerId, (ctx) => new Broker(ctx, {
+        brokerId,
+        controller: CONTROLLER_ID,
+        config,
+        truncateToHighWatermarkOnRestart: options.legacyTruncateToHighWatermarkOnRestart === true,
+      }))
+    }
+    this.sim.runUntil(() => this.brokerIds.every((id) => this.controller()?.image.isUnfenced(id)), {
+      timeoutMs: STARTUP_TIMEOUT_MS,
+      describe: () => `brokers not yet unfenced: ${this.brokerIds.filter((id) => !this.controller()?.image.isUnfenced(id)).join(', ')}`,
+    })
+  }
+
+  get now(): number {
+    return this.sim.now
+  }
+
+  get trace(): Trace {
+    return this.sim.trace
+  }
+
+  // --- operator verbs -------------------------------------------------------------
+
+  /** Creates a topic at the controller now; brokers learn of it within milliseconds. Throws Kafka's error on refusal. */
+  createTopic(name: string, options: TopicOptions = {}): string {
+    requirePlainObject(options, `createTopic(${JSON.stringify(name)}, options)`)
+    rejectUnknownKeys(options as unknown as Record<string, unknown>, ['partitions', 'replicationFactor', 'config', 'assignments'], `createTopic(${JSON.stringify(name)}, options)`)
+    const command: AdminCommand = { op: 'createTopic', name }
+    if (options.partitions !== undefined) command.partitions = options.partitions
+    if (options.replicationFactor !== undefined) command.replicationFactor = options.replicationFactor
+    if (options.config !== undefined) command.configs = options.config
+    if (options.assignments !== undefined) command.assignments = options.assignments
+    return this.admin(command).topicId!
+  }
+
+  deleteTopic(name: string): void {
+    this.admin({ op: 'deleteTopic', name })
+  }
+
+  createPartitions(name: string, count: number): void {
+    this.admin({ op: 'createPartitions', name, count })
+  }
+
+  /** Preferred (back to replicas[0]) or unclean election; per-partition outcomes. */
+  electLeaders(electionType: 'PREFERRED' | 'UNCLEAN', partitions: { topic: string; partition: number }[] | null = null): AdminResult['partitions'] {
+    return this.admin({ op: 'electLeaders', electionType, partitions }).partitions
+  }
+
+  reassignPartitions(reassignments: { topic: string; partition: number; replicas: number[] | null }[]): AdminResult['partitions'] {
+    const result = this.admin({ op: 'alterPartitionReassignments', reassignments })
+    const failed = result.partitions?.find((p) => p.errorCode !== 'NONE')
+    if (failed) throw new KafkaError(failed.errorCode, failed.errorMessage ?? `reassignment of ${failed.topic}-${failed.partition} refused`)
+    return result.partitions
+  }
+
+  alterConfigs(resource: { type: 'topic' | 'broker'; name: string }, set: Record<string, unknown>, remove: string[] = []): void {
+    this.admin({ op: 'incrementalAlterConfigs', resource, set, delete: remove })
+  }
+
+  crashBroker(id: number): void {
+    this.sim.crash(this.broker(id, 'crashBroker'))
+  }
+
+  powerFailBroker(id: number): void {
+    this.sim.powerFail(this.broker(id, 'powerFailBroker'))
+  }
+
+  restartBroker(id: number): void {
+    this.sim.restart(this.broker(id, 'restartBroker'))
+  }
+
+  pause(node: NodeId): void {
+    this.sim.pause(node)
+  }
+
+  resume(node: NodeId): void {
+    this.sim.resume(node)
+  }
+
+  isolate(node: NodeId): void {
+    this.sim.network.isolate(node)
+  }
+
+  partition(groups: NodeId[][]): void {
+    this.sim.network.partition(groups)
+  }
+
+  block(from: NodeId, to: NodeId): void {
+    this.sim.network.block(from, to)
+  }
+
+  heal(): void {
+    this.sim.network.heal()
+  }
+
+  /** Adds a raw client node (Produce and Fetch as told, every outcome recorded). */
+  addRawClient(id: string, options: Partial<RawClientOptions> = {}): void {
+    this.sim.addNode(id, (ctx) => new RawClient(ctx, { bootstrapBrokers: this.brokerIds, ...options }))
+  }
+
+  rawClient(id: string): RawClient {
+    const client = this.sim.instanceOf<RawClient>(id)
+    if (!(client instanceof RawClient)) throw new InputError('rawClient(id)', 'the id of a running raw client', id)
+    return client
+  }
+
+  // --- running --------------------------------------------------------------------
+
+  /** Synchronous: runs `durationMs` of simulated time. */
+  advance(durationMs: number): void {
+    this.sim.runFor(durationMs)
+  }
+
+  async runFor(durationMs: number): Promise<void> {
+    this.sim.runFor(durationMs)
+  }
+
+  async runUntil(condition: () => boolean, options: { timeoutMs: number; describe?: () => string }): Promise<void> {
+    this.sim.runUntil(condition, options)
+  }
+
+  async runUntilIdle(options: { maxEvents?: number } = {}): Promise<void> {
+    this.sim.runUntilIdle(options)
+  }
+
+  // --- views ------------------------------------------------------------------------
+
+  /** The live controller, or undefined while it is crashed. */
+  controller(): Controller | undefined {
+    return this.sim.instanceOf<Controller>(CONTROLLER_ID)
+  }
+
+  /** A running broker, or undefined while it is crashed. */
+  brokerNode(id: number): Broker | undefined {
+    return this.sim.instanceOf<Broker>(this.broker(id, 'brokerNode'))
+  }
+
+  snapshot(): ClusterSnapshot {
+    const controller = this.controller()
+    const faults = this.sim.network.faults()
+    const brokers = this.brokerIds.map((id) => {
+      const state = this.sim.stateOf(id)
+      let status: BrokerStatus = state === 'up' ? 'alive' : state
+      if (status === 'alive' && faults.isolated.includes(id)) status = 'isolated'
+      else if (status === 'alive' && controller && !controller.image.isUnfenced(id)) status = 'fenced'
+      return { id, state: status }
+    })
+    const topics: ClusterSnapshot['topics'] = {}
+    const image = controller?.image
+    if (image) {
+      for (const topic of [...image.topicsById.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+        const partitions: Record<string, PartitionView> = {}
+        for (const p of [...topic.partitions.values()].sort((a, b) => a.partition - b.partition)) {
+          const replicaLogs: Record<string, ReplicaLogView> = {}
+          for (const brokerId of p.replicas) {
+            const local = this.sim.instanceOf<Broker>(brokerId)?.partitions.get(`${topic.name}-${p.partition}`)
+            if (local) replicaLogs[brokerId] = { leo: local.log.logEndOffset, hw: local.log.highWatermark, logStartOffset: local.log.logStartOffset }
+          }
+          partitions[p.partition] = {
+            leader: p.leader,
+            leaderEpoch: p.leaderEpoch,
+            partitionEpoch: p.partitionEpoch,
+            replicas: p.replicas,
+            isr: p.isr,
+            elr: p.eligibleLeaderReplicas,
+            replicaLogs,
+          }
+        }
+        topics[topic.name] = { topicId: topic.topicId, partitions }
+      }
+    }
+    const controllerState = this.sim.stateOf(CONTROLLER_ID)
+    return {
+      timeMs: this.sim.now,
+      brokers,
+      controller: { id: CONTROLLER_ID, state: controllerState === 'up' ? 'alive' : controllerState, metadataOffset: controller ? controller.image.offset : null },
+      topics,
+    }
+  }
+
+  private admin(command: AdminCommand): AdminResult {
+    const result = this.sim.command<AdminResult>(CONTROLLER_ID, command)
+    if (result.errorCode !== 'NONE') throw new KafkaError(result.errorCode, result.errorMessage ?? command.op)
+    return result
+  }
+
+  private broker(id: number, verb: string): number {
+    if (!this.brokerIds.includes(id)) throw new InputError(`${verb}(id)`, `a broker id (${this.brokerIds.join(', ')})`, id)
+    return id
+  }
+}
+
+export function createCluster(options: ClusterOptions): Cluster {
+  return new Cluster(options)
+}
