@@ -1,5 +1,12 @@
-// kafkasim's library entry point. For now it is the simulation kernel every later part
-// builds on; `createCluster` (../shared/API.md) joins it when the broker core lands.
+// kafkasim's library entry point (../shared/API.md): createCluster and the simulation
+// kernel it runs on.
+
+export { createCluster, Cluster, CONTROLLER_ID, type ClusterOptions, type ClusterSnapshot, type PartitionView, type ReplicaLogView, type TopicOptions, type BrokerStatus } from './sim/cluster.ts'
+export { InvariantCheckers, ALL_CHECKERS, type CheckerName, type Violation } from './sim/checkers/invariants.ts'
+export { runFuzz, runFuzzSeed, FUZZ_PROFILES, type FuzzOptions, type FuzzProfileName, type FuzzReport, type SeedResult } from './sim/fuzz/fuzz.ts'
+export { ERROR_CODES, KafkaError, type ErrorName } from './core/errors.ts'
+export { BROKER_CONFIG_NAMES, TOPIC_CONFIG_NAMES, describeBrokerConfigs, describeTopicConfigs, parseBrokerConfig, parseTopicConfigOverrides, type BrokerConfig, type TopicConfig } from './core/config.ts'
+export { RawClient, type RawClientOptions, type RawCommand, type ProduceOutcome, type FetchOutcome } from './core/client/raw-client.ts'
 
 export type { DurableLog, Message, NodeContext, NodeFactory, NodeId, SimNode, Storage, TimerId, TraceData } from './core/node.ts'
 export { InputError } from './sim/input.ts'
