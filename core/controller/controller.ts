@@ -208,7 +208,7 @@ export class Controller implements SimNode {
     const registration = this.image.brokers.get(stale.brokerId)!
     const records = this.removeFromIsrs(stale.brokerId, false)
     records.push({ type: 'BrokerRegistrationChange', brokerId: stale.brokerId, brokerEpoch: registration.brokerEpoch, fenced: true })
-    this.write(records, `fence broker ${stale.brokerId}: no heartbeat for ${this.ctx.now - stale.timeMs} ms`)
+    this.write(records, `fence broker ${stale.brokerId}: no heartbeat for ${Math.round(this.ctx.now - stale.timeMs)} ms`)
     return true
   }
 

@@ -3,7 +3,7 @@
 
 import { benchKernel } from '../bench/kernel.ts'
 import { FUZZ_PROFILES, describeSchedule, runFuzz, type FuzzProfileName } from '../fuzz/fuzz.ts'
-import { DEMO_DURATION_MS, runDemo } from '../demo/run.ts'
+import { runDemo } from '../demo/run.ts'
 import { InputError } from '../input.ts'
 import { formatRecord } from '../trace.ts'
 import { UsageError, formatOptions, parseArgs, parseSeedArg, type OptionSpec, type ParsedArgs } from './args.ts'
@@ -24,7 +24,7 @@ const BENCH_CASES: Record<string, () => Record<string, unknown>> = {
 
 const commands: Record<string, Command> = {
   demo: {
-    summary: 'a short built-in run: a client and a server, a crash, a power loss, a network partition',
+    summary: 'a short built-in run: brokers, a topic, a producer, a consumer, a leader crash',
     usage: 'kafkasim demo [--seed N] [--verbose] [--json]',
     options: {
       seed: { kind: 'value', description: 'root seed, a non-negative integer (default 42)' },
@@ -40,15 +40,15 @@ const commands: Record<string, Command> = {
       const lines: string[] = []
       const result = runDemo(seed, verbose ? (record) => lines.push(formatRecord(record)) : undefined)
       if (!verbose) for (const record of result.notable) lines.push(formatRecord(record))
-      out(`kafkasim demo (seed ${seed}): a client sends requests to a server for ${DEMO_DURATION_MS} simulated ms;`)
-      out('the server is crashed at 150 ms, loses power at 350 ms and is isolated from 550 to 650 ms.')
+      out(`kafkasim demo (seed ${seed}): 3 brokers and a KRaft controller; topic orders with 3 partitions, RF 3, min.insync.replicas 2;`)
+      out(`a producer writes with acks=all; 5 s in, broker ${result.crashedLeader} (the leader of orders-0) crashes; 15 s later it restarts;`)
+      out('then a consumer reads every partition from the start.')
       out('')
       for (const line of lines) out(line)
       out('')
-      out(`client: ${result.client.answered} requests answered, ${result.client.timedOut} timed out`)
-      out(`server: counted ${result.server.count} requests in the end`)
-      out(`  the crash lost ${result.lostToCrash} of them (a process crash keeps the page cache)`)
-      out(`  the power failure lost ${result.lostToPowerFailure} (everything written since the last flush)`)
+      out(`orders-0: leader ${result.crashedLeader} (epoch ${result.leaderEpochs.before}) -> leader ${result.newLeader} (epoch ${result.leaderEpochs.after})`)
+      out(`producer: ${result.produced} requests, ${result.acknowledged} records acknowledged, ${result.unacknowledged} requests failed or timed out (never retried)`)
+      out(`consumer: read ${result.consumed} records; acknowledged records missing: ${result.lostAcknowledged}`)
       out(`events: ${result.events}`)
       out(`simulated time: ${result.simTimeMs} ms`)
       out(`trace-hash: ${result.traceHash}`)
