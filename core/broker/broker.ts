@@ -146,10 +146,11 @@ export class Broker implements SimNode, PartitionHost {
     // A new process gets a new incarnation id (a Uuid in Kafka), from its own random stream.
     this.incarnationId = Math.floor(ctx.random() * 2 ** 52).toString(36)
     this.correlationIds = firstCorrelationId(ctx)
+    const broker = this
     this.fetcher = new ReplicaFetcher({
       brokerId: this.brokerId,
       get brokerEpoch() {
-        return host.brokerEpoch
+        return broker.brokerEpoch
       },
       now: () => ctx.now,
       nextCorrelationId: () => ++this.correlationIds,
@@ -169,7 +170,6 @@ export class Broker implements SimNode, PartitionHost {
       appended: (partition) => this.afterAppend(partition),
       emit: (type, data) => ctx.emit(type, data),
     })
-    const host = this
   }
 
   get config(): BrokerConfig {
