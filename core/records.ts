@@ -50,6 +50,11 @@ export interface ProducerRecord {
   readonly value: string | null
   readonly headers?: readonly RecordHeader[]
   readonly timestamp: number
+  /**
+   * Its size in record format v2 (recordSizeBytes), as the producer serialized it: the
+   * bytes a broker receives. Computed from the record when absent.
+   */
+  readonly sizeBytes?: number
 }
 
 /** Record format v2's fixed batch header: 61 bytes (DefaultRecordBatch.RECORD_BATCH_OVERHEAD). */
@@ -114,9 +119,9 @@ export function nextOffsetOf(batch: RecordBatch): number {
   return batch.baseOffset + batch.lastOffsetDelta + 1
 }
 
-/** The size of the batch a leader would build from these records: header plus records. */
+/** The size of the batch a leader builds from these records: the header plus each record. */
 export function batchSizeBytes(records: readonly ProducerRecord[]): number {
   let bytes = BATCH_OVERHEAD_BYTES
-  for (const record of records) bytes += recordSizeBytes(record.key, record.value, record.headers ?? [])
+  for (const record of records) bytes += record.sizeBytes ?? recordSizeBytes(record.key, record.value, record.headers ?? [])
   return bytes
 }

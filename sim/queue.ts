@@ -84,6 +84,11 @@ export class EventQueue<T> {
     return this.items[0]
   }
 
+  /** Puts back the item take() just returned (it never left the root). */
+  untake(): void {
+    this.vacantRoot = false
+  }
+
   /** Closes a vacancy left by take() by moving the last item to the root. */
   settle(): void {
     if (!this.vacantRoot) return

@@ -392,8 +392,11 @@ export class Simulation {
 
   // --- running -------------------------------------------------------------------------
 
-  /** Processes the next event. Returns false when nothing is left to happen. */
-  step(): boolean {
+  /**
+   * Processes the next event, if it is due no later than `untilTimeMs`. Returns false
+   * when nothing is left to happen by then.
+   */
+  step(untilTimeMs = Infinity): boolean {
     const queue = this.queue
     for (;;) {
       const event = queue.take()
@@ -402,6 +405,10 @@ export class Simulation {
         queue.settle()
         this.recycle(event)
         continue
+      }
+      if (queue.poppedTime > untilTimeMs) {
+        queue.untake()
+        return false
       }
       this.clock = queue.poppedTime
       this.processed++
@@ -418,7 +425,9 @@ export class Simulation {
   /** Runs every event due within the next `durationMs`, then sets the clock to its end. */
   runFor(durationMs: number): void {
     const end = this.clock + requireDurationMs(durationMs, 'runFor(durationMs)')
-    while (this.queue.peekTime() <= end) this.step()
+    while (this.step(end)) {
+      // each step runs one event due by `end`
+    }
     this.clock = end
   }
 
@@ -434,7 +443,7 @@ export class Simulation {
     const deadline = start + timeoutMs
     const startEvents = this.processed
     while (!condition()) {
-      if (this.queue.peekTime() > deadline) {
+      if (!this.step(deadline)) {
         const idle = this.queue.size === 0
         this.clock = idle ? this.clock : deadline
         const why = options.describe ? `: ${options.describe()}` : ''
@@ -443,7 +452,6 @@ export class Simulation {
             `${idle ? ', then nothing left to happen' : ''})${why}`,
         )
       }
-      this.step()
     }
   }
 

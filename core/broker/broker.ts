@@ -167,7 +167,7 @@ export class Broker implements SimNode, PartitionHost {
           backoffMs: c['replica.fetch.backoff.ms'],
         }
       },
-      appended: (partition) => this.afterAppend(partition),
+      appended: (partition, records) => this.afterAppend(partition, records),
       emit: (type, data) => ctx.emit(type, data),
     })
   }
@@ -616,7 +616,7 @@ export class Broker implements SimNode, PartitionHost {
         })
         results.push({ topic: data.topic, partition: data.partition, errorCode: 'NONE', baseOffset: batch.baseOffset, logStartOffset: partition.log.logStartOffset })
         if (acks === -1) waiting.set(index, batch.baseOffset + batch.lastOffsetDelta + 1)
-        this.afterAppend(partition)
+        this.afterAppend(partition, batch.records.length)
         if (highWatermarkIncreased) this.tryCompleteDelayed(partition)
       } catch (error) {
         if (!(error instanceof KafkaError)) throw error
@@ -664,13 +664,13 @@ export class Broker implements SimNode, PartitionHost {
     this.ctx.send(to, { type: 'ProduceResponse', correlationId: request.correlationId, partitions } satisfies ProduceResponse)
   }
 
-  /** After any append to a partition (as leader or follower): the flush policy, and parked fetches may now have data. */
-  private afterAppend(partition: Partition): void {
+  /** After `records` records were appended (as leader or follower): the flush policy, and parked fetches may now have data. */
+  private afterAppend(partition: Partition, records: number): void {
     const config = this.topicConfig(partition.topic)
     const flushMessages = config['flush.messages']
     const flushMs = config['flush.ms']
     const state = this.unflushed.get(partition.key) ?? { messages: 0, sinceMs: this.ctx.now }
-    state.messages++
+    state.messages += records
     if (state.messages >= flushMessages || this.ctx.now - state.sinceMs >= flushMs) {
       // log.flush.interval.*: fsync. The sandbox's disk flushes as a whole, a little more than Kafka's per-log flush.
       this.ctx.storage.flush()
@@ -801,5 +801,6 @@ export function logConfigOf(config: TopicConfig): LogConfig {
     cleanupPolicy: config['cleanup.policy'],
     deleteRetentionMs: config['delete.retention.ms'],
     minCompactionLagMs: config['min.compaction.lag.ms'],
+    maxMessageBytes: config['max.message.bytes'],
   }
 }

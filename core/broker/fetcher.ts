@@ -47,8 +47,8 @@ export interface FetcherHost {
   setTimer(delayMs: number, name: string, data: unknown): number
   cancelTimer(timer: number): void
   fetchSettings(): { maxWaitMs: number; minBytes: number; maxBytes: number; partitionMaxBytes: number; backoffMs: number }
-  /** Called after records were appended to a follower's log (flush policy, delayed reads). */
-  appended(partition: Partition): void
+  /** Called after `records` records were appended to a follower's log (flush policy, delayed reads). */
+  appended(partition: Partition, records: number): void
   emit(type: string, data: Record<string, unknown>): void
 }
 
@@ -82,17 +82,18 @@ export class ReplicaFetcher {
     const leaderId = this.leaderOf.get(partition.key)
     if (leaderId === undefined) return
     this.leaderOf.delete(partition.key)
-    this.sessions.get(leaderId)?.targets.delete(partition.key)
+    const session = this.sessions.get(leaderId)
+    if (!session) return
+    session.targets.delete(partition.key)
+    // An idle session goes away with whatever fetch it had in flight, as Kafka shuts idle
+    // fetcher threads down: following that leader again starts a fresh one at once.
+    if (session.targets.size === 0) this.closeSession(session)
   }
 
-  /** Stops every session (the broker is going away). */
-  clear(): void {
-    for (const session of this.sessions.values()) {
-      if (session.inFlight) this.host.cancelTimer(session.inFlight.timeoutTimer)
-      if (session.backoffTimer !== null) this.host.cancelTimer(session.backoffTimer)
-    }
-    this.sessions.clear()
-    this.leaderOf.clear()
+  private closeSession(session: FetchSession): void {
+    if (session.inFlight) this.host.cancelTimer(session.inFlight.timeoutTimer)
+    if (session.backoffTimer !== null) this.host.cancelTimer(session.backoffTimer)
+    this.sessions.delete(session.leaderId)
   }
 
   /** Where each fetched partition stands, for snapshots. */
@@ -157,7 +158,9 @@ export class ReplicaFetcher {
           log.appendAsFollower(result.batches)
           target.lastFetchedEpoch = result.batches[result.batches.length - 1]!.partitionLeaderEpoch
           target.fetchOffset = log.logEndOffset
-          this.host.appended(target.partition)
+          let records = 0
+          for (const batch of result.batches) records += batch.records.length
+          this.host.appended(target.partition, records)
         }
         // A follower's HW is the leader's, within its own log: it may go down as well as up.
         log.setHighWatermark(Math.min(Math.max(result.highWatermark, log.logStartOffset), log.logEndOffset))

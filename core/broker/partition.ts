@@ -11,7 +11,7 @@ import type { PartitionLog } from '../log/partition-log.ts'
 import type { MetadataImage, PartitionState } from '../metadata/image.ts'
 import { NO_LEADER, type LeaderRecoveryState } from '../metadata/records.ts'
 import type { AlterPartitionItem, AlterPartitionItemResponse, FetchPartition, FetchPartitionResponse } from '../protocol.ts'
-import { batchSizeBytes, type ProducerRecord, type RecordBatch } from '../records.ts'
+import type { ProducerRecord, RecordBatch } from '../records.ts'
 import { ReplicaState } from './replica-state.ts'
 
 /**
@@ -143,18 +143,11 @@ export class Partition {
    */
   appendRecordsToLeader(records: readonly ProducerRecord[], requiredAcks: number, producer: ProducerIdentity): { batch: RecordBatch; highWatermarkIncreased: boolean } {
     if (!this.isLeader) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${this.host.brokerId} is not the leader of ${this.key}`)
-    const config = this.host.topicConfig(this.topic)
     const minIsr = this.effectiveMinIsr()
     if (requiredAcks === -1 && this.isrState.isr.length < minIsr) {
       throw new KafkaError('NOT_ENOUGH_REPLICAS', `The size of the current ISR [${this.isrState.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.key}`)
     }
-    const sizeBytes = batchSizeBytes(records)
-    if (sizeBytes > config['max.message.bytes']) {
-      throw new KafkaError('MESSAGE_TOO_LARGE', `The batch of ${sizeBytes} bytes is larger than max.message.bytes (${config['max.message.bytes']}) of ${this.key}`)
-    }
-    if (sizeBytes > config['segment.bytes']) {
-      throw new KafkaError('RECORD_LIST_TOO_LARGE', `The batch of ${sizeBytes} bytes is larger than segment.bytes (${config['segment.bytes']}) of ${this.key}`)
-    }
+    // The log refuses batches over max.message.bytes or segment.bytes, and keyless records on compacted topics.
     const batch = this.log.appendAsLeader(records, this.leaderEpoch, producer, this.host.now())
     return { batch, highWatermarkIncreased: this.maybeIncrementLeaderHW() }
   }
@@ -176,39 +169,46 @@ export class Partition {
    */
   readForFetch(request: FetchPartition, replicaId: number, replicaEpoch: number, maxBytes: number, updateFetchState: boolean): FetchRead {
     const isFollower = replicaId >= 0
-    const fail = (errorCode: FetchPartitionResponse['errorCode']): FetchRead => ({
-      response: { topic: this.topic, topicId: this.topicId, partition: this.partition, errorCode, highWatermark: -1, logStartOffset: -1, batches: [] },
-      bytes: 0,
-    })
     if (request.currentLeaderEpoch !== -1) {
-      if (this.leaderEpoch > request.currentLeaderEpoch) return fail('FENCED_LEADER_EPOCH')
-      if (this.leaderEpoch < request.currentLeaderEpoch) return fail('UNKNOWN_LEADER_EPOCH')
+      if (this.leaderEpoch > request.currentLeaderEpoch) return this.failedRead('FENCED_LEADER_EPOCH')
+      if (this.leaderEpoch < request.currentLeaderEpoch) return this.failedRead('UNKNOWN_LEADER_EPOCH')
     }
-    if (!this.isLeader) return fail('NOT_LEADER_OR_FOLLOWER')
-    if (isFollower && !this.followers.has(replicaId)) return fail(request.currentLeaderEpoch !== -1 ? 'UNKNOWN_LEADER_EPOCH' : 'NOT_LEADER_OR_FOLLOWER')
+    if (!this.isLeader) return this.failedRead('NOT_LEADER_OR_FOLLOWER')
+    if (isFollower && !this.followers.has(replicaId)) return this.failedRead(request.currentLeaderEpoch !== -1 ? 'UNKNOWN_LEADER_EPOCH' : 'NOT_LEADER_OR_FOLLOWER')
     const log = this.log
     const highWatermark = log.highWatermark
     const logEndOffset = log.logEndOffset
     const logStartOffset = log.logStartOffset
-    const answer = (batches: readonly RecordBatch[], divergingEpoch?: { epoch: number; endOffset: number }): FetchRead => {
-      let bytes = 0
-      for (const batch of batches) bytes += batch.sizeBytes
-      const response: FetchPartitionResponse = { topic: this.topic, topicId: this.topicId, partition: this.partition, errorCode: 'NONE', highWatermark, logStartOffset, batches }
-      if (divergingEpoch) response.divergingEpoch = divergingEpoch
-      return { response, bytes }
-    }
     if (request.lastFetchedEpoch !== -1) {
       const end = log.endOffsetForEpoch(request.lastFetchedEpoch)
-      if (end.endOffset === UNDEFINED_EPOCH_OFFSET || end.epoch === UNDEFINED_EPOCH) return fail('OFFSET_OUT_OF_RANGE')
-      if (request.fetchOffset < logStartOffset) return fail('OFFSET_OUT_OF_RANGE')
+      if (end.endOffset === UNDEFINED_EPOCH_OFFSET || end.epoch === UNDEFINED_EPOCH) return this.failedRead('OFFSET_OUT_OF_RANGE', logStartOffset)
+      if (request.fetchOffset < logStartOffset) return this.failedRead('OFFSET_OUT_OF_RANGE', logStartOffset)
       // The fetcher's log diverged: tell it where our history of its last epoch ends; no records.
-      if (end.epoch < request.lastFetchedEpoch || end.endOffset < request.fetchOffset) return answer([], { epoch: end.epoch, endOffset: end.endOffset })
+      if (end.epoch < request.lastFetchedEpoch || end.endOffset < request.fetchOffset) {
+        return this.read(highWatermark, logStartOffset, [], { epoch: end.epoch, endOffset: end.endOffset })
+      }
     }
-    if (request.fetchOffset < logStartOffset || request.fetchOffset > logEndOffset) return fail('OFFSET_OUT_OF_RANGE')
+    if (request.fetchOffset < logStartOffset || request.fetchOffset > logEndOffset) return this.failedRead('OFFSET_OUT_OF_RANGE', logStartOffset)
     const bound = isFollower ? logEndOffset : highWatermark
     const batches = request.fetchOffset >= bound ? [] : log.read(request.fetchOffset, Math.min(maxBytes, request.partitionMaxBytes), bound)
     if (isFollower && updateFetchState) this.updateFollowerFetchState(replicaId, request.fetchOffset, request.logStartOffset, logEndOffset, replicaEpoch)
-    return answer(batches)
+    return this.read(highWatermark, logStartOffset, batches)
+  }
+
+  /** An answer for this partition that carries an error (and, for OFFSET_OUT_OF_RANGE, where the log starts). */
+  private failedRead(errorCode: FetchPartitionResponse['errorCode'], logStartOffset = -1): FetchRead {
+    return {
+      response: { topic: this.topic, topicId: this.topicId, partition: this.partition, errorCode, highWatermark: -1, logStartOffset, batches: [] },
+      bytes: 0,
+    }
+  }
+
+  private read(highWatermark: number, logStartOffset: number, batches: readonly RecordBatch[], divergingEpoch?: { epoch: number; endOffset: number }): FetchRead {
+    let bytes = 0
+    for (const batch of batches) bytes += batch.sizeBytes
+    const response: FetchPartitionResponse = { topic: this.topic, topicId: this.topicId, partition: this.partition, errorCode: 'NONE', highWatermark, logStartOffset, batches }
+    if (divergingEpoch) response.divergingEpoch = divergingEpoch
+    return { response, bytes }
   }
 
   /** Bytes a parked fetch could now read from `fetchOffset`: up to the LEO for a follower, the HW for a consumer. */

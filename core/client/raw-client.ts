@@ -8,7 +8,7 @@
 import type { ErrorName } from '../errors.ts'
 import type { Message, NodeContext, NodeId, SimNode } from '../node.ts'
 import { CONSUMER_REPLICA_ID, firstCorrelationId, type FetchRequest, type FetchResponse, type MetadataRequest, type MetadataResponse, type ProduceRequest, type ProduceResponse } from '../protocol.ts'
-import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, type RecordBatch } from '../records.ts'
+import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, recordSizeBytes, type RecordBatch } from '../records.ts'
 
 /** request.timeout.ms (producer and consumer default, 30 s). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
@@ -172,7 +172,10 @@ export class RawClient implements SimNode {
           {
             topic,
             partition,
-            records: values.map((value, i) => ({ key: keys?.[i] ?? null, value, timestamp })),
+            records: values.map((value, i) => {
+              const key = keys?.[i] ?? null
+              return { key, value, timestamp, sizeBytes: recordSizeBytes(key, value) }
+            }),
             producerId: NO_PRODUCER_ID,
             producerEpoch: NO_PRODUCER_EPOCH,
             baseSequence: NO_SEQUENCE,

@@ -13,6 +13,8 @@ export interface ProducerIdentity {
   readonly baseSequence: number
 }
 
+const NO_HEADERS: readonly never[] = Object.freeze([])
+
 /** One batch at `baseOffset` holding `records` in order, stamped with the leader's epoch. */
 export function buildBatch(
   records: readonly ProducerRecord[],
@@ -33,14 +35,18 @@ export function buildBatch(
     if (!Number.isSafeInteger(record.timestamp) || record.timestamp < 0) {
       throw new Error(`records[${offsetDelta}].timestamp must be a non-negative integer ms, got ${String(record.timestamp)}`)
     }
-    const headers = Object.freeze((record.headers ?? []).map((header) => Object.freeze({ key: header.key, value: header.value })))
+    const headers =
+      record.headers === undefined || record.headers.length === 0
+        ? NO_HEADERS
+        : Object.freeze(record.headers.map((header) => Object.freeze({ key: header.key, value: header.value })))
     const logRecord: LogRecord = Object.freeze({
       offsetDelta,
       key: record.key,
       value: record.value,
       headers,
       timestamp: record.timestamp,
-      sizeBytes: recordSizeBytes(record.key, record.value, headers),
+      // The size the producer serialized it to, when it says (bytes on the wire); else computed.
+      sizeBytes: record.sizeBytes ?? recordSizeBytes(record.key, record.value, headers),
     })
     logRecords.push(logRecord)
     sizeBytes += logRecord.sizeBytes

@@ -19,6 +19,8 @@ export interface LogConfig {
   readonly deleteRetentionMs: number
   /** min.compaction.lag.ms: segments holding a record younger than this are not cleaned. */
   readonly minCompactionLagMs: number
+  /** max.message.bytes: the largest batch a leader accepts (MESSAGE_TOO_LARGE beyond). */
+  readonly maxMessageBytes: number
 }
 
 export const DEFAULT_LOG_CONFIG: LogConfig = {
@@ -29,6 +31,7 @@ export const DEFAULT_LOG_CONFIG: LogConfig = {
   cleanupPolicy: ['delete'],
   deleteRetentionMs: 24 * 60 * 60 * 1000,
   minCompactionLagMs: 0,
+  maxMessageBytes: 1024 * 1024 + 12,
 }
 
 export function isCompacted(config: LogConfig): boolean {
@@ -56,6 +59,7 @@ export function validateLogConfig(config: LogConfig): LogConfig {
   atLeast('retentionBytes', config.retentionBytes, -1)
   atLeast('deleteRetentionMs', config.deleteRetentionMs, 0)
   atLeast('minCompactionLagMs', config.minCompactionLagMs, 0)
+  atLeast('maxMessageBytes', config.maxMessageBytes, 0)
   if (!Array.isArray(config.cleanupPolicy) || config.cleanupPolicy.some((p) => p !== 'delete' && p !== 'compact')) {
     throw new Error(`LogConfig.cleanupPolicy must list 'delete' and/or 'compact', got ${JSON.stringify(config.cleanupPolicy)}`)
   }

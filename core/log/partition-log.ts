@@ -120,10 +120,14 @@ export class PartitionLog {
     requireEpoch(leaderEpoch, 'leaderEpoch')
     requireTimeMs(nowMs, 'nowMs')
     if (records.length === 0) throw new Error('appendAsLeader needs at least one record, got an empty records array')
+    const batch = buildBatch(records, this.logEndOffset, leaderEpoch, producer)
+    // UnifiedLog.analyzeAndValidateRecords, then LogValidator, then the segment-size check.
+    if (batch.sizeBytes > this.config.maxMessageBytes) {
+      throw new KafkaError('MESSAGE_TOO_LARGE', `The batch of ${batch.sizeBytes} bytes is larger than the max message size of ${this.dir} (max.message.bytes ${this.config.maxMessageBytes}).`)
+    }
     if (isCompacted(this.config) && records.some((record) => record.key === null)) {
       throw new KafkaError('INVALID_RECORD', `Compacted topic cannot accept message without key in topic partition ${this.dir}`)
     }
-    const batch = buildBatch(records, this.logEndOffset, leaderEpoch, producer)
     this.checkAppendable([batch])
     this.appendBatch(batch)
     return batch
