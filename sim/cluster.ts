@@ -129,8 +129,11 @@ export class Cluster {
     this.admin({ op: 'deleteTopic', name })
   }
 
-  createPartitions(name: string, count: number): void {
-    this.admin({ op: 'createPartitions', name, count })
+  /** Grows a topic to `count` partitions, placed like new ones or as `assignments` (one replica list per new partition). */
+  createPartitions(name: string, count: number, assignments?: number[][]): void {
+    const command: AdminCommand = { op: 'createPartitions', name, count }
+    if (assignments !== undefined) command.assignments = assignments
+    this.admin(command)
   }
 
   /** Preferred (back to replicas[0]) or unclean election; per-partition outcomes. */

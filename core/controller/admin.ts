@@ -96,6 +96,12 @@ function createTopic(context: AdminContext, command: Extract<AdminCommand, { op:
   const overrides = parseTopicConfigOverrides(configs, `topic ${name} config`)
   let placements: number[][]
   if (command.assignments !== undefined) {
+    if (command.replicationFactor !== undefined && command.replicationFactor !== -1) {
+      return fail('INVALID_REQUEST', 'A manual partition assignment was specified, but replication factor was not set to -1.')
+    }
+    if (command.partitions !== undefined && command.partitions !== -1) {
+      return fail('INVALID_REQUEST', 'A manual partition assignment was specified, but numPartitions was not set to -1.')
+    }
     placements = validateAssignments(context, command.assignments, undefined)
   } else {
     const replicationFactor = command.replicationFactor ?? -1
@@ -277,7 +283,13 @@ function place(context: AdminContext, partitions: number, replicationFactor: num
   const { image } = context
   const unfenced = image.unfencedBrokerIds()
   const fenced = [...image.brokers.values()].filter((b) => b.fenced).map((b) => b.brokerId)
-  return placeReplicas(unfenced, fenced, partitions, replicationFactor, context.random)
+  try {
+    return placeReplicas(unfenced, fenced, partitions, replicationFactor, context.random)
+  } catch (error) {
+    // ReplicationControlManager wraps every placement failure this way.
+    if (error instanceof KafkaError) throw new KafkaError(error.code, `Unable to replicate the partition ${replicationFactor} time(s): ${error.message.replace(/^[A-Z_]+: /, '')}`)
+    throw error
+  }
 }
 
 /** validateManualPartitionAssignment: registered, distinct brokers, one replication factor. */

@@ -70,7 +70,7 @@ export function placeReplicas(
   if (replicationFactor > total) {
     throw new KafkaError(
       'INVALID_REPLICATION_FACTOR',
-      `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${total} broker(s) are registered.`,
+      `The target replication factor of ${replicationFactor} cannot be reached because only ${total} broker(s) are registered.`,
     )
   }
   const unfenced = new BrokerRing([...unfencedBrokerIds].sort((a, b) => a - b), random)
