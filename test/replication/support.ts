@@ -52,7 +52,7 @@ export function setup(options: SetupOptions): Cluster {
   if (options.legacyTruncateToHighWatermarkOnRestart) clusterOptions.legacyTruncateToHighWatermarkOnRestart = true
   const cluster = createCluster(clusterOptions)
   const replicas = options.replicas ?? Array.from({ length: brokers }, (_, i) => i + 1)
-  const topicOptions: Parameters<Cluster['createTopic']>[1] = { partitions: 1, assignments: [replicas] }
+  const topicOptions: Parameters<Cluster['createTopic']>[1] = { assignments: [replicas] }
   if (options.topicConfig) topicOptions.config = options.topicConfig
   cluster.createTopic(TOPIC, topicOptions)
   cluster.addRawClient(CLIENT, { requestTimeoutMs: options.clientTimeoutMs ?? 30_000 })
