@@ -1,6 +1,8 @@
 // Validation of everything a user hands the simulation. An error names the value, where
 // it came from and what was expected; nothing is clamped and nothing is half-applied.
 
+import { describeValue } from '../core/describe.ts'
+
 export class InputError extends Error {
   override name = 'InputError'
   constructor(
@@ -13,19 +15,6 @@ export class InputError extends Error {
   }
 }
 
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value)
-  if (value === undefined) return 'undefined'
-  if (value === null) return 'null'
-  if (typeof value === 'function') return 'a function'
-  try {
-    const json = JSON.stringify(value)
-    return json.length > 80 ? `${json.slice(0, 77)}...` : json
-  } catch {
-    return Object.prototype.toString.call(value)
-  }
-}
 
 export function requireSeed(value: unknown, where: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {

@@ -22,7 +22,8 @@ import {
   type TopicConfig,
   type TopicConfigOverrides,
 } from '../core/config.ts'
-import { describeInput, parseValue } from '../core/config/parse.ts'
+import { parseValue } from '../core/config/parse.ts'
+import { describeValue as describeInput } from '../core/describe.ts'
 import { KafkaError } from '../core/errors.ts'
 
 const LONG_MAX = LONG_MAX_VALUE

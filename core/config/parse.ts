@@ -5,6 +5,7 @@
 // INT and LONG (Integer.parseInt, Long.parseLong). The sandbox also refuses what Java's
 // Double.parseDouble would let through by accident (NaN, Infinity, "1d").
 
+import { describeValue } from '../describe.ts'
 import { KafkaError } from '../errors.ts'
 import type { ConfigDef, ConfigValue } from './types.ts'
 import { INT_MAX, INT_MIN, LONG_MAX_VALUE, LONG_MAX_VALUE_STRING } from './types.ts'
@@ -20,25 +21,11 @@ export class InvalidConfigError extends KafkaError {
     /** What was wrong: `expected an integer >= 1`, or why the key is refused. */
     readonly problem: string,
   ) {
-    super('INVALID_CONFIG', `${source}: ${key === null ? '' : `${key}: `}${problem}, got ${describeInput(value)}`)
+    super('INVALID_CONFIG', `${source}: ${key === null ? '' : `${key}: `}${problem}, got ${describeValue(value)}`)
   }
 }
 
 /** A value as an error message shows it: strings quoted, so "12abc" is seen for what it is. */
-export function describeInput(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
-  if (typeof value === 'bigint') return `${value}n`
-  if (value === undefined) return 'undefined'
-  if (value === null) return 'null'
-  if (typeof value === 'function') return 'a function'
-  try {
-    const json = JSON.stringify(value)
-    return json.length > 80 ? `${json.slice(0, 77)}...` : json
-  } catch {
-    return Object.prototype.toString.call(value)
-  }
-}
 
 /** A resolved value as kafka-configs prints it. */
 export function formatValue(value: ConfigValue): string | null {
