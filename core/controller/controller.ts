@@ -145,6 +145,11 @@ export class Controller implements SimNode {
     }
   }
 
+  /** Up to `max` metadata log entries from `fromOffset` on, for views of the metadata log. */
+  metadataLogEntries(fromOffset: number, max: number): MetadataLogEntry[] {
+    return this.log.entriesFrom(fromOffset, max)
+  }
+
   /** The effective config of a topic, as this controller resolves it. */
   topicConfig(topic: string): TopicConfig {
     return this.configs.topic(topic)
