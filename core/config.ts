@@ -17,6 +17,12 @@ export { InvalidConfigError, expectedText } from './config/parse.ts'
 export { SEGMENT_BYTES_MIN, TOPIC_CONFIG_DEFS, type TopicConfigName } from './config/topic.ts'
 export { INT_MAX, INT_MIN, LONG_MAX_VALUE, LONG_MAX_VALUE_STRING } from './config/types.ts'
 export type { BoundsSource, BrokerConfigDef, BrokerSynonym, ConfigDef, ConfigType, ConfigUnit, ConfigValue, TopicConfigDef } from './config/types.ts'
+export { ACKS_VALUES, PRODUCER_CONFIG_DEFS, type ProducerConfigName } from './config/producer.ts'
+export { ASSIGNOR_CLASSES, CONSUMER_CONFIG_DEFS, GROUP_INSTANCE_ID_MAX_LENGTH, type AssignorName, type ConsumerConfigName } from './config/consumer.ts'
+export {
+  CONSUMER_CONFIG_NAMES, DEFAULT_CONSUMER_CONFIG, DEFAULT_PRODUCER_CONFIG, PRODUCER_CONFIG_NAMES, describeConsumerConfig,
+  describeProducerConfig, parseConsumerConfig, parseProducerConfig, type Acks, type ConsumerConfig, type ProducerConfig,
+} from './config/clients.ts'
 
 /** Every broker config, resolved (defaults filled in), typed, keyed by Kafka's names, frozen. */
 export type BrokerConfig = ConfigValues<typeof BROKER_CONFIG_DEFS>
