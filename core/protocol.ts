@@ -6,7 +6,7 @@
 import type { ErrorName } from './errors.ts'
 import type { LeaderRecoveryState, MetadataLogEntry } from './metadata/records.ts'
 import type { NodeContext } from './node.ts'
-import type { ProducerRecord, RecordBatch } from './records.ts'
+import type { CompressionType, ProducerRecord, RecordBatch } from './records.ts'
 
 /** replicaId of a consumer's Fetch (FetchRequest.CONSUMER_REPLICA_ID). */
 export const CONSUMER_REPLICA_ID = -1
@@ -20,6 +20,8 @@ export interface ProducePartitionData {
   producerId: number
   producerEpoch: number
   baseSequence: number
+  /** The codec the producer compressed the batch with (compression.type); none when absent. */
+  compression?: CompressionType
 }
 
 export interface ProduceRequest {
@@ -217,8 +219,80 @@ export interface AlterPartitionResponse {
   partitions: readonly AlterPartitionItemResponse[]
 }
 
+// --- ListOffsets (clients find where a partition starts and ends) ----------------------
+
+/** ListOffsets' special timestamps (ListOffsetsRequest.EARLIEST_TIMESTAMP / LATEST_TIMESTAMP). */
+export const EARLIEST_TIMESTAMP = -2
+export const LATEST_TIMESTAMP = -1
+
+export interface ListOffsetsPartition {
+  topic: string
+  partition: number
+  currentLeaderEpoch: number
+  /** EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, or a record timestamp to look up. */
+  timestamp: number
+}
+
+export interface ListOffsetsRequest {
+  type: 'ListOffsets'
+  correlationId: number
+  partitions: readonly ListOffsetsPartition[]
+}
+
+export interface ListOffsetsPartitionResponse {
+  topic: string
+  partition: number
+  errorCode: ErrorName
+  /** -1 when there is no such offset (a timestamp later than every record). */
+  offset: number
+  timestamp: number
+  leaderEpoch: number
+}
+
+export interface ListOffsetsResponse {
+  type: 'ListOffsetsResponse'
+  correlationId: number
+  partitions: readonly ListOffsetsPartitionResponse[]
+}
+
+// --- Producer ids (idempotence) ---------------------------------------------------------
+
+/** A producer asking any broker for a producer id (no transactional id: idempotence only). */
+export interface InitProducerIdRequest {
+  type: 'InitProducerId'
+  correlationId: number
+  transactionalId: null
+}
+
+export interface InitProducerIdResponse {
+  type: 'InitProducerIdResponse'
+  correlationId: number
+  errorCode: ErrorName
+  producerId: number
+  producerEpoch: number
+}
+
+/** A broker asking the controller for a block of producer ids to hand out. */
+export interface AllocateProducerIdsRequest {
+  type: 'AllocateProducerIds'
+  correlationId: number
+  brokerId: number
+  brokerEpoch: number
+}
+
+export interface AllocateProducerIdsResponse {
+  type: 'AllocateProducerIdsResponse'
+  correlationId: number
+  errorCode: ErrorName
+  producerIdStart: number
+  producerIdLen: number
+}
+
 export type Request =
   | ProduceRequest
+  | ListOffsetsRequest
+  | InitProducerIdRequest
+  | AllocateProducerIdsRequest
   | FetchRequest
   | MetadataRequest
   | BrokerRegistrationRequest
@@ -228,6 +302,9 @@ export type Request =
 
 export type Response =
   | ProduceResponse
+  | ListOffsetsResponse
+  | InitProducerIdResponse
+  | AllocateProducerIdsResponse
   | FetchResponse
   | MetadataResponse
   | BrokerRegistrationResponse

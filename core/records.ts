@@ -23,6 +23,9 @@ export interface LogRecord {
   readonly sizeBytes: number
 }
 
+/** compression.type: how a producer compresses batches (the sizes follow core/compression.ts's model). */
+export type CompressionType = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
+
 export interface RecordBatch {
   readonly baseOffset: number
   /** lastOffset - baseOffset; kept when compaction removes records, so offsets stay put. */
@@ -34,7 +37,9 @@ export interface RecordBatch {
   readonly producerEpoch: number
   readonly baseSequence: number
   readonly records: readonly LogRecord[]
-  /** Batch header plus records, bytes. */
+  /** The codec its records are compressed with (the producer's compression.type). */
+  readonly compression: CompressionType
+  /** Batch header plus the records as compressed: the bytes on the wire and on disk. */
   readonly sizeBytes: number
   readonly maxTimestamp: number
   /**

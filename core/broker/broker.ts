@@ -15,7 +15,16 @@ import { NO_LEADER } from '../metadata/records.ts'
 import { TopicConfigResolver } from '../metadata/topic-config.ts'
 import type { Message, NodeContext, NodeId, SimNode } from '../node.ts'
 import {
+  EARLIEST_TIMESTAMP,
+  LATEST_TIMESTAMP,
   firstCorrelationId,
+  type AllocateProducerIdsRequest,
+  type AllocateProducerIdsResponse,
+  type InitProducerIdRequest,
+  type InitProducerIdResponse,
+  type ListOffsetsPartitionResponse,
+  type ListOffsetsRequest,
+  type ListOffsetsResponse,
   type AlterPartitionItem,
   type AlterPartitionRequest,
   type AlterPartitionResponse,
@@ -46,6 +55,8 @@ const CONTROLLER_REQUEST_TIMEOUT_MS = 2000
 const METADATA_FETCH_MAX_WAIT_MS = 500
 /** AlterPartitionManager retries a failed request after 50 ms. */
 const ALTER_PARTITION_RETRY_MS = 50
+/** Ask the controller for the next block once fewer than this many ids are left (10% of a 1000 block). */
+const PRODUCER_ID_PREFETCH_REMAINING = 100
 /** log.initial.task.delay.ms: retention starts 30 s after startup. */
 const LOG_INITIAL_TASK_DELAY_MS = 30_000
 const PARTITION_METADATA_FILE = 'partition.metadata'
@@ -134,6 +145,10 @@ export class Broker implements SimNode, PartitionHost {
   private alterInFlight: (PendingRequest & { sent: Map<string, { partition: Partition; state: IsrState }> }) | null = null
   private readonly delayedProduces = new Map<number, DelayedProduce>()
   private readonly delayedFetches = new Map<number, DelayedFetch>()
+  /** The block of producer ids this broker hands out (from the controller), and the next one. */
+  private producerIds: { next: number; end: number } | null = null
+  private nextProducerIdBlock: { start: number; length: number } | null = null
+  private producerIdRequest: PendingRequest | null = null
   /** Appends since the last flush, per partition, for flush.messages. */
   private readonly unflushed = new Map<string, { messages: number; sinceMs: number }>()
 
@@ -220,6 +235,12 @@ export class Broker implements SimNode, PartitionHost {
         return this.handleFetch(from, message as FetchRequest)
       case 'Metadata':
         return this.handleMetadata(from, message as MetadataRequest)
+      case 'ListOffsets':
+        return this.handleListOffsets(from, message as ListOffsetsRequest)
+      case 'InitProducerId':
+        return this.handleInitProducerId(from, message as InitProducerIdRequest)
+      case 'AllocateProducerIdsResponse':
+        return this.onAllocateProducerIds(message as AllocateProducerIdsResponse)
       case 'FetchResponse':
         return this.fetcher.onResponse(from as number, message as FetchResponse)
       case 'MetadataFetchResponse':
@@ -256,6 +277,12 @@ export class Broker implements SimNode, PartitionHost {
         if (this.metadataFetch?.correlationId === data) {
           this.metadataFetch = null
           this.sendMetadataFetch()
+        }
+        return
+      case 'allocate-producer-ids-timeout':
+        if (this.producerIdRequest?.correlationId === data) {
+          this.producerIdRequest = null
+          this.maybeRequestProducerIds()
         }
         return
       case 'alter-partition-retry':
@@ -601,23 +628,25 @@ export class Broker implements SimNode, PartitionHost {
         return
       }
       try {
-        const { batch, highWatermarkIncreased } = partition.appendRecordsToLeader(data.records, acks, {
+        const append = partition.appendRecordsToLeader(data.records, acks, {
           producerId: data.producerId ?? NO_PRODUCER_ID,
           producerEpoch: data.producerEpoch ?? NO_PRODUCER_EPOCH,
           baseSequence: data.baseSequence ?? NO_SEQUENCE,
-        })
-        this.ctx.emit('append', {
+        }, data.compression ?? 'none')
+        this.ctx.emit(append.duplicate ? 'append-duplicate' : 'append', {
           topic: data.topic,
           partition: data.partition,
-          baseOffset: batch.baseOffset,
-          records: batch.records.length,
-          leaderEpoch: batch.partitionLeaderEpoch,
+          baseOffset: append.baseOffset,
+          records: append.records,
+          leaderEpoch: append.leaderEpoch,
           acks,
+          producerId: data.producerId,
+          baseSequence: data.baseSequence,
         })
-        results.push({ topic: data.topic, partition: data.partition, errorCode: 'NONE', baseOffset: batch.baseOffset, logStartOffset: partition.log.logStartOffset })
-        if (acks === -1) waiting.set(index, batch.baseOffset + batch.lastOffsetDelta + 1)
-        this.afterAppend(partition, batch.records.length)
-        if (highWatermarkIncreased) this.tryCompleteDelayed(partition)
+        results.push({ topic: data.topic, partition: data.partition, errorCode: 'NONE', baseOffset: append.baseOffset, logStartOffset: partition.log.logStartOffset })
+        if (acks === -1) waiting.set(index, append.lastOffset + 1)
+        if (!append.duplicate) this.afterAppend(partition, append.records)
+        if (append.highWatermarkIncreased) this.tryCompleteDelayed(partition)
       } catch (error) {
         if (!(error instanceof KafkaError)) throw error
         this.ctx.emit('produce-rejected', { topic: data.topic, partition: data.partition, errorCode: error.code })
@@ -755,6 +784,85 @@ export class Broker implements SimNode, PartitionHost {
       if (!delayed.request.partitions.some((p) => p.topic === partition.topic && p.partition === partition.partition)) continue
       if (this.fetchIsReady(delayed)) this.completeDelayedFetch(delayed.id)
     }
+  }
+
+  // --- Producer ids -----------------------------------------------------------------------
+
+  /**
+   * InitProducerId without a transactional id: a fresh producer id (epoch 0) from this
+   * broker's block (RPCProducerIdManager). With no id left, COORDINATOR_LOAD_IN_PROGRESS,
+   * which the producer retries, while a new block is fetched from the controller.
+   */
+  private handleInitProducerId(from: NodeId, request: InitProducerIdRequest): void {
+    const respond = (errorCode: InitProducerIdResponse['errorCode'], producerId: number, producerEpoch: number) =>
+      this.ctx.send(from, { type: 'InitProducerIdResponse', correlationId: request.correlationId, errorCode, producerId, producerEpoch } satisfies InitProducerIdResponse)
+    if (!this.producerIds || this.producerIds.next >= this.producerIds.end) {
+      if (this.nextProducerIdBlock) {
+        this.producerIds = { next: this.nextProducerIdBlock.start, end: this.nextProducerIdBlock.start + this.nextProducerIdBlock.length }
+        this.nextProducerIdBlock = null
+      } else {
+        this.maybeRequestProducerIds()
+        return respond('COORDINATOR_LOAD_IN_PROGRESS', -1, -1)
+      }
+    }
+    const producerId = this.producerIds.next++
+    // Fetch the next block once 90% of this one is used, as Kafka does.
+    if (this.producerIds.end - this.producerIds.next < PRODUCER_ID_PREFETCH_REMAINING) this.maybeRequestProducerIds()
+    this.ctx.emit('producer-id-assigned', { producerId, client: from })
+    respond('NONE', producerId, 0)
+  }
+
+  private maybeRequestProducerIds(): void {
+    if (this.producerIdRequest || this.nextProducerIdBlock || this.brokerEpoch < 0) return
+    const correlationId = ++this.correlationIds
+    this.producerIdRequest = { correlationId, timer: this.ctx.setTimer(CONTROLLER_REQUEST_TIMEOUT_MS, 'allocate-producer-ids-timeout', correlationId) }
+    this.ctx.send(this.options.controller, { type: 'AllocateProducerIds', correlationId, brokerId: this.brokerId, brokerEpoch: this.brokerEpoch } satisfies AllocateProducerIdsRequest)
+  }
+
+  private onAllocateProducerIds(response: AllocateProducerIdsResponse): void {
+    if (this.producerIdRequest?.correlationId !== response.correlationId) return
+    this.ctx.cancelTimer(this.producerIdRequest.timer)
+    this.producerIdRequest = null
+    if (response.errorCode !== 'NONE') return // the next InitProducerId asks again
+    this.nextProducerIdBlock = { start: response.producerIdStart, length: response.producerIdLen }
+  }
+
+  // --- ListOffsets -------------------------------------------------------------------------
+
+  /**
+   * Where a partition starts (EARLIEST), where its committed part ends (LATEST: the HW),
+   * or the first offset with a timestamp at or after the one given. A new leader whose HW
+   * has not yet caught up to its epoch's start answers OFFSET_NOT_AVAILABLE
+   * (Partition.fetchOffsetForTimestamp).
+   */
+  private handleListOffsets(from: NodeId, request: ListOffsetsRequest): void {
+    const partitions = request.partitions.map((lp): ListOffsetsPartitionResponse => {
+      const base = { topic: lp.topic, partition: lp.partition }
+      const fail = (errorCode: ListOffsetsPartitionResponse['errorCode']): ListOffsetsPartitionResponse => ({ ...base, errorCode, offset: -1, timestamp: -1, leaderEpoch: -1 })
+      const partition = this.partitions.get(`${lp.topic}-${lp.partition}`)
+      if (!partition) return fail(this.image.topic(lp.topic)?.partitions.has(lp.partition) ? 'NOT_LEADER_OR_FOLLOWER' : 'UNKNOWN_TOPIC_OR_PARTITION')
+      if (lp.currentLeaderEpoch !== -1) {
+        if (partition.leaderEpoch > lp.currentLeaderEpoch) return fail('FENCED_LEADER_EPOCH')
+        if (partition.leaderEpoch < lp.currentLeaderEpoch) return fail('UNKNOWN_LEADER_EPOCH')
+      }
+      if (!partition.isLeader) return fail('NOT_LEADER_OR_FOLLOWER')
+      const log = partition.log
+      const answer = (offset: number, timestamp: number): ListOffsetsPartitionResponse => ({ ...base, errorCode: 'NONE', offset, timestamp, leaderEpoch: partition.leaderEpoch })
+      if (lp.timestamp === EARLIEST_TIMESTAMP) return answer(log.logStartOffset, -1)
+      if (partition.leaderEpochStartOffset !== null && partition.leaderEpochStartOffset > log.highWatermark) return fail('OFFSET_NOT_AVAILABLE')
+      if (lp.timestamp === LATEST_TIMESTAMP) return answer(log.highWatermark, -1)
+      if (lp.timestamp < 0) return fail('INVALID_REQUEST')
+      for (const batch of log.batches()) {
+        if (batch.baseOffset >= log.highWatermark) break
+        if (batch.maxTimestamp < lp.timestamp) continue
+        for (const record of batch.records) {
+          const offset = batch.baseOffset + record.offsetDelta
+          if (record.timestamp >= lp.timestamp && offset < log.highWatermark) return answer(offset, record.timestamp)
+        }
+      }
+      return answer(-1, -1)
+    })
+    this.ctx.send(from, { type: 'ListOffsetsResponse', correlationId: request.correlationId, partitions } satisfies ListOffsetsResponse)
   }
 
   // --- Metadata (clients) ----------------------------------------------------------------

@@ -11,7 +11,7 @@ import type { PartitionLog } from '../log/partition-log.ts'
 import type { MetadataImage, PartitionState } from '../metadata/image.ts'
 import { NO_LEADER, type LeaderRecoveryState } from '../metadata/records.ts'
 import type { AlterPartitionItem, AlterPartitionItemResponse, FetchPartition, FetchPartitionResponse } from '../protocol.ts'
-import type { ProducerRecord, RecordBatch } from '../records.ts'
+import type { CompressionType, ProducerRecord, RecordBatch } from '../records.ts'
 import { ReplicaState } from './replica-state.ts'
 
 /**
@@ -35,6 +35,17 @@ export interface PartitionHost {
   /** Queue this partition's proposed ISR change for the broker's next AlterPartition request. */
   submitAlterPartition(partition: Partition): void
   emit(type: string, data: Record<string, unknown>): void
+}
+
+/** What a leader did with a produced batch. */
+export interface LeaderAppend {
+  baseOffset: number
+  lastOffset: number
+  records: number
+  leaderEpoch: number
+  /** An idempotent producer's retry of a batch already in the log: nothing was appended. */
+  duplicate: boolean
+  highWatermarkIncreased: boolean
 }
 
 export interface FetchRead {
@@ -139,17 +150,30 @@ export class Partition {
 
   /**
    * Partition.appendRecordsToLeader. Throws KafkaError with Kafka's error and appends
-   * nothing when the request must be refused. Returns the batch and whether the HW moved.
+   * nothing when the request must be refused. An idempotent producer's retry of a batch
+   * the log already holds is answered with that batch's offsets, and not appended again.
    */
-  appendRecordsToLeader(records: readonly ProducerRecord[], requiredAcks: number, producer: ProducerIdentity): { batch: RecordBatch; highWatermarkIncreased: boolean } {
+  appendRecordsToLeader(records: readonly ProducerRecord[], requiredAcks: number, producer: ProducerIdentity, compression: CompressionType = 'none'): LeaderAppend {
     if (!this.isLeader) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${this.host.brokerId} is not the leader of ${this.key}`)
     const minIsr = this.effectiveMinIsr()
     if (requiredAcks === -1 && this.isrState.isr.length < minIsr) {
       throw new KafkaError('NOT_ENOUGH_REPLICAS', `The size of the current ISR [${this.isrState.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.key}`)
     }
-    // The log refuses batches over max.message.bytes or segment.bytes, and keyless records on compacted topics.
-    const batch = this.log.appendAsLeader(records, this.leaderEpoch, producer, this.host.now())
-    return { batch, highWatermarkIncreased: this.maybeIncrementLeaderHW() }
+    const duplicate = this.log.duplicateOf(producer, records.length)
+    if (duplicate) {
+      return { baseOffset: duplicate.firstOffset, lastOffset: duplicate.lastOffset, records: records.length, leaderEpoch: this.leaderEpoch, duplicate: true, highWatermarkIncreased: false }
+    }
+    // The log refuses batches over max.message.bytes or segment.bytes, keyless records on
+    // compacted topics, and idempotent batches out of sequence or from an older epoch.
+    const batch = this.log.appendAsLeader(records, this.leaderEpoch, producer, this.host.now(), compression)
+    return {
+      baseOffset: batch.baseOffset,
+      lastOffset: batch.baseOffset + batch.lastOffsetDelta,
+      records: batch.records.length,
+      leaderEpoch: batch.partitionLeaderEpoch,
+      duplicate: false,
+      highWatermarkIncreased: this.maybeIncrementLeaderHW(),
+    }
   }
 
   /** Partition.checkEnoughReplicasReachOffset, for an acks=all request waiting on `requiredOffset`. */

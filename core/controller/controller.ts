@@ -11,6 +11,8 @@ import { NO_LEADER, type MetadataLogEntry, type MetadataRecord } from '../metada
 import { TopicConfigResolver } from '../metadata/topic-config.ts'
 import type { Message, NodeContext, NodeId, SimNode, TimerId } from '../node.ts'
 import type {
+  AllocateProducerIdsRequest,
+  AllocateProducerIdsResponse,
   AlterPartitionItemResponse,
   AlterPartitionRequest,
   AlterPartitionResponse,
@@ -33,6 +35,8 @@ const IMMEDIATE_RERUN_MS = 10
 const UNCLEAN_ELECTION_INTERVAL_MS = 300_000
 /** MAX_ELECTIONS_PER_IMBALANCE in ReplicationControlManager. */
 const MAX_ELECTIONS_PER_RUN = 1000
+/** ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE. */
+const PRODUCER_ID_BLOCK_SIZE = 1000
 
 interface ParkedFetch {
   id: number
@@ -90,6 +94,8 @@ export class Controller implements SimNode {
         return this.handleMetadataFetch(from, message as MetadataFetchRequest)
       case 'AlterPartition':
         return this.handleAlterPartition(from, message as AlterPartitionRequest)
+      case 'AllocateProducerIds':
+        return this.handleAllocateProducerIds(from, message as AllocateProducerIdsRequest)
     }
   }
 
@@ -253,6 +259,20 @@ export class Controller implements SimNode {
 
   private fenceCheckPeriodMs(): number {
     return Math.max(1, this.clusterConfig['broker.session.timeout.ms'] / 8)
+  }
+
+  /**
+   * ProducerIdControlManager: a block of producer ids for one broker to hand out,
+   * recorded in the metadata log so that no id is ever handed out twice.
+   */
+  private handleAllocateProducerIds(from: NodeId, request: AllocateProducerIdsRequest): void {
+    const registration = this.image.brokers.get(request.brokerId)
+    const respond = (errorCode: AllocateProducerIdsResponse['errorCode'], producerIdStart: number, producerIdLen: number) =>
+      this.ctx.send(from, { type: 'AllocateProducerIdsResponse', correlationId: request.correlationId, errorCode, producerIdStart, producerIdLen } satisfies AllocateProducerIdsResponse)
+    if (!registration || registration.brokerEpoch !== request.brokerEpoch) return respond('STALE_BROKER_EPOCH', -1, 0)
+    const start = this.image.nextProducerId
+    this.write([{ type: 'ProducerIds', brokerId: request.brokerId, brokerEpoch: request.brokerEpoch, nextProducerId: start + PRODUCER_ID_BLOCK_SIZE }], `producer ids for broker ${request.brokerId}`)
+    respond('NONE', start, PRODUCER_ID_BLOCK_SIZE)
   }
 
   // --- partitions ------------------------------------------------------------------

@@ -2,7 +2,8 @@
 // records, and the cleaner's copy of a batch with fewer records. Batches are frozen
 // because replicas share them: a change through one replica would change them all.
 
-import type { LogRecord, ProducerRecord, RecordBatch } from '../records.ts'
+import { compressedSizeBytes } from '../compression.ts'
+import type { CompressionType, LogRecord, ProducerRecord, RecordBatch } from '../records.ts'
 import { BATCH_OVERHEAD_BYTES, recordSizeBytes } from '../records.ts'
 import { requireInteger } from './preconditions.ts'
 
@@ -15,19 +16,24 @@ export interface ProducerIdentity {
 
 const NO_HEADERS: readonly never[] = Object.freeze([])
 
-/** One batch at `baseOffset` holding `records` in order, stamped with the leader's epoch. */
+/**
+ * One batch at `baseOffset` holding `records` in order, stamped with the leader's epoch.
+ * Its size is the header plus the records as `compression` shrinks them: the broker keeps
+ * the producer's compressed batch as it came (topic compression.type=producer, the default).
+ */
 export function buildBatch(
   records: readonly ProducerRecord[],
   baseOffset: number,
   leaderEpoch: number,
   producer: ProducerIdentity,
+  compression: CompressionType = 'none',
 ): RecordBatch {
   if (records.length === 0) throw new Error('a batch needs at least one record, got an empty records array')
   requireInteger(producer.producerId, 'producer.producerId')
   requireInteger(producer.producerEpoch, 'producer.producerEpoch')
   requireInteger(producer.baseSequence, 'producer.baseSequence')
   const logRecords: LogRecord[] = []
-  let sizeBytes = BATCH_OVERHEAD_BYTES
+  let recordsBytes = 0
   let maxTimestamp = -Infinity
   records.forEach((record, offsetDelta) => {
     // CreateTime in simulated ms: the sandbox's producers always stamp one, so Kafka's
@@ -49,7 +55,7 @@ export function buildBatch(
       sizeBytes: record.sizeBytes ?? recordSizeBytes(record.key, record.value, headers),
     })
     logRecords.push(logRecord)
-    sizeBytes += logRecord.sizeBytes
+    recordsBytes += logRecord.sizeBytes
     maxTimestamp = Math.max(maxTimestamp, record.timestamp)
   })
   return Object.freeze({
@@ -60,7 +66,8 @@ export function buildBatch(
     producerEpoch: producer.producerEpoch,
     baseSequence: producer.baseSequence,
     records: Object.freeze(logRecords),
-    sizeBytes,
+    compression,
+    sizeBytes: BATCH_OVERHEAD_BYTES + compressedSizeBytes(compression, recordsBytes),
     maxTimestamp,
   })
 }
@@ -73,10 +80,10 @@ export function buildBatch(
  * the header alone, keeping the original maxTimestamp.
  */
 export function withRetainedRecords(batch: RecordBatch, retained: readonly LogRecord[], deleteHorizonMs: number | undefined): RecordBatch {
-  let sizeBytes = BATCH_OVERHEAD_BYTES
+  let recordsBytes = 0
   let maxTimestamp = retained.length === 0 ? batch.maxTimestamp : -Infinity
   for (const record of retained) {
-    sizeBytes += record.sizeBytes
+    recordsBytes += record.sizeBytes
     maxTimestamp = Math.max(maxTimestamp, record.timestamp)
   }
   const copy: RecordBatch = {
@@ -87,7 +94,9 @@ export function withRetainedRecords(batch: RecordBatch, retained: readonly LogRe
     producerEpoch: batch.producerEpoch,
     baseSequence: batch.baseSequence,
     records: Object.freeze([...retained]),
-    sizeBytes,
+    // The cleaner recompresses what it keeps with the batch's own codec.
+    compression: batch.compression,
+    sizeBytes: BATCH_OVERHEAD_BYTES + compressedSizeBytes(batch.compression, recordsBytes),
     maxTimestamp,
     ...(deleteHorizonMs === undefined ? {} : { deleteHorizonMs }),
   }

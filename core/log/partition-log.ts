@@ -10,7 +10,7 @@
 
 import { KafkaError } from '../errors.ts'
 import type { Storage } from '../node.ts'
-import type { ProducerRecord, RecordBatch } from '../records.ts'
+import type { CompressionType, ProducerRecord, RecordBatch } from '../records.ts'
 import { lastOffsetOf, nextOffsetOf } from '../records.ts'
 import type { ProducerIdentity } from './batch-builder.ts'
 import { buildBatch } from './batch-builder.ts'
@@ -20,6 +20,7 @@ import { createSegment, deleteSegment, epochCheckpointFile, highWatermarkFile, l
 import type { LogConfig } from './log-config.ts'
 import { isCompacted, isDeleteRetained, validateLogConfig } from './log-config.ts'
 import { requireEpoch, requireInteger, requireOffset, requireTimeMs } from './preconditions.ts'
+import { ProducerStateManager, type ProducedBatch } from './producer-state.ts'
 import type { DeletionCondition } from './retention.ts'
 import { deletableSegmentCount, logStartOffsetBreached, retentionBytesBreached, retentionMsBreached } from './retention.ts'
 import { recoverLog } from './recovery.ts'
@@ -33,6 +34,8 @@ export interface CompactionResult {
 
 export class PartitionLog {
   private config: LogConfig
+  /** Idempotent producers' last batches, rebuilt from the log on open and after a truncation. */
+  private readonly producers = new ProducerStateManager()
 
   private constructor(
     private readonly storage: Storage,
@@ -46,6 +49,7 @@ export class PartitionLog {
     private highWatermarkOffset: number,
   ) {
     this.config = config
+    this.producers.rebuild(this.allBatches())
   }
 
   /**
@@ -53,7 +57,10 @@ export class PartitionLog {
    * (nothing: an empty log at offset 0); recovery.ts says how each offset is recovered.
    * `nowMs` is there for symmetry with the other time-dependent calls: recovery reads no
    * clock (Kafka's stamps segment creation times and expires producers, neither of which
-   * matters here: records always carry a timestamp, and producer state lives elsewhere).
+   * matters here: records always carry a timestamp, and producer ids never expire).
+   * Producer state is rebuilt from the batches the log still holds (Kafka also keeps
+   * snapshots of it, which outlive retention; here a producer whose batches were all
+   * deleted is forgotten on restart).
    */
   static open(storage: Storage, dir: string, config: LogConfig, nowMs: number): PartitionLog {
     if (typeof dir !== 'string' || dir === '' || dir.endsWith('/')) {
@@ -116,11 +123,11 @@ export class PartitionLog {
    * `nowMs` is the append's time. Segments roll by the batches' own timestamps, as
    * Kafka's LogSegment.shouldRoll does when records carry one (they always do here).
    */
-  appendAsLeader(records: readonly ProducerRecord[], leaderEpoch: number, producer: ProducerIdentity, nowMs: number): RecordBatch {
+  appendAsLeader(records: readonly ProducerRecord[], leaderEpoch: number, producer: ProducerIdentity, nowMs: number, compression: CompressionType = 'none'): RecordBatch {
     requireEpoch(leaderEpoch, 'leaderEpoch')
     requireTimeMs(nowMs, 'nowMs')
     if (records.length === 0) throw new Error('appendAsLeader needs at least one record, got an empty records array')
-    const batch = buildBatch(records, this.logEndOffset, leaderEpoch, producer)
+    const batch = buildBatch(records, this.logEndOffset, leaderEpoch, producer, compression)
     // UnifiedLog.analyzeAndValidateRecords, then LogValidator, then the segment-size check.
     if (batch.sizeBytes > this.config.maxMessageBytes) {
       throw new KafkaError('MESSAGE_TOO_LARGE', `The batch of ${batch.sizeBytes} bytes is larger than the max message size of ${this.dir} (max.message.bytes ${this.config.maxMessageBytes}).`)
@@ -128,9 +135,27 @@ export class PartitionLog {
     if (isCompacted(this.config) && records.some((record) => record.key === null)) {
       throw new KafkaError('INVALID_RECORD', `Compacted topic cannot accept message without key in topic partition ${this.dir}`)
     }
+    if (producer.producerId >= 0) {
+      this.producers.validate({ ...producer, recordCount: records.length }, batch.baseOffset, this.dir)
+    }
     this.checkAppendable([batch])
     this.appendBatch(batch)
     return batch
+  }
+
+  /**
+   * The batch an idempotent producer's retry duplicates (same producer epoch and sequence
+   * numbers, among its last five), or undefined. A leader answers a duplicate with the
+   * original offsets and appends nothing (UnifiedLog.analyzeAndValidateProducerState).
+   */
+  duplicateOf(producer: ProducerIdentity, recordCount: number): ProducedBatch | undefined {
+    if (producer.producerId < 0) return undefined
+    return this.producers.findDuplicate({ ...producer, recordCount })
+  }
+
+  /** The idempotent producers this log knows, for views and tests. */
+  producerState(): ReturnType<ProducerStateManager['describe']> {
+    return this.producers.describe()
   }
 
   /**
@@ -226,6 +251,7 @@ export class PartitionLog {
       this.writeLogStartOffset()
     }
     this.highWatermarkOffset = Math.min(this.highWatermarkOffset, offset)
+    this.producers.rebuild(this.allBatches())
   }
 
   /** Empties the log and starts it at `offset`: log start offset = log end offset = high watermark = `offset`. */
@@ -238,6 +264,7 @@ export class PartitionLog {
     this.startOffset = offset
     this.writeLogStartOffset()
     this.highWatermarkOffset = offset
+    this.producers.rebuild([])
   }
 
   latestEpoch(): number | undefined {
@@ -380,6 +407,11 @@ export class PartitionLog {
     if (this.epochCache.assign(batch.partitionLeaderEpoch, batch.baseOffset)) this.writeEpochCheckpoint()
     if (this.shouldRoll(batch)) this.roll(batch.baseOffset)
     this.active.append(batch)
+    this.producers.update(batch)
+  }
+
+  private *allBatches(): Generator<RecordBatch> {
+    for (const segment of this.segmentList) yield* segment.batches
   }
 
   /** LogSegment.shouldRoll: the batch would take the segment past segment.bytes, or is segment.ms newer than its first batch. */

@@ -47,6 +47,8 @@ export class MetadataImage {
   readonly topicConfigs = new Map<string, Map<string, string>>()
   /** Cluster-wide dynamic broker config overrides. */
   readonly clusterConfigs = new Map<string, string>()
+  /** The first producer id not yet handed out (ProducerIdsRecord). */
+  nextProducerId = 0
 
   replay(entry: MetadataLogEntry): void {
     if (entry.offset <= this.offset) throw new Error(`metadata replay: offset ${entry.offset} is not after ${this.offset}`)
@@ -106,6 +108,9 @@ export class MetadataImage {
         this.topicConfigs.delete(topic.name)
         return
       }
+      case 'ProducerIds':
+        this.nextProducerId = Math.max(this.nextProducerId, record.nextProducerId)
+        return
       case 'Config': {
         const configs =
           record.resourceType === 'broker'

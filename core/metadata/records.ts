@@ -79,6 +79,14 @@ export interface ConfigRecord {
   value: string | null
 }
 
+/** The controller handed producer ids below `nextProducerId` to a broker (ProducerIdsRecord). */
+export interface ProducerIdsRecord {
+  type: 'ProducerIds'
+  brokerId: number
+  brokerEpoch: number
+  nextProducerId: number
+}
+
 export type MetadataRecord =
   | RegisterBrokerRecord
   | BrokerRegistrationChangeRecord
@@ -87,6 +95,7 @@ export type MetadataRecord =
   | PartitionChangeRecord
   | RemoveTopicRecord
   | ConfigRecord
+  | ProducerIdsRecord
 
 /** A record at its offset in the metadata log. */
 export interface MetadataLogEntry {

@@ -231,3 +231,26 @@ describe('reading', () => {
     expect(log.highWatermark).toBe(8)
   })
 })
+
+describe('compressed batches', () => {
+  const records = Array.from({ length: 50 }, (_, i) => record(`key-${i}`, `a value that repeats itself, number ${i}`))
+
+  it('a batch keeps its codec and is stored at its compressed size', () => {
+    const { log: plain } = openLog()
+    const { log: zipped } = openLog()
+    const none = plain.appendAsLeader(records, 0, NOT_IDEMPOTENT, 0)
+    const gzip = zipped.appendAsLeader(records, 0, NOT_IDEMPOTENT, 0, 'gzip')
+    expect([none.compression, gzip.compression]).toEqual(['none', 'gzip'])
+    expect(gzip.sizeBytes).toBeLessThan(none.sizeBytes)
+    expect(zipped.sizeBytes).toBe(gzip.sizeBytes)
+    expect(recordsByOffset([gzip])).toEqual(recordsByOffset([none]))
+  })
+
+  it('max.message.bytes applies to the compressed batch, as in Kafka', () => {
+    const { log: probe } = openLog()
+    const uncompressedBytes = probe.appendAsLeader(records, 0, NOT_IDEMPOTENT, 0).sizeBytes
+    const { log } = openLog({ maxMessageBytes: uncompressedBytes - 1 })
+    expectKafkaError(() => log.appendAsLeader(records, 0, NOT_IDEMPOTENT, 0), 'MESSAGE_TOO_LARGE')
+    expect(log.appendAsLeader(records, 0, NOT_IDEMPOTENT, 0, 'zstd').records).toHaveLength(50)
+  })
+})

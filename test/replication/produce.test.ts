@@ -205,8 +205,8 @@ describe('NOT_ENOUGH_REPLICAS_AFTER_APPEND', () => {
     registerBrokers(host, [1, 2, 3])
     const leader = standalonePartition(host)
     leader.makeLeader(partitionState({ leader: 1, isr: [1, 2], leaderEpoch: 1, partitionEpoch: 1 }))
-    const { batch } = leader.appendRecordsToLeader([{ key: null, value: 'a', timestamp: 0 }], -1, NOT_IDEMPOTENT)
-    const required = batch.baseOffset + batch.lastOffsetDelta + 1
+    const { lastOffset } = leader.appendRecordsToLeader([{ key: null, value: 'a', timestamp: 0 }], -1, NOT_IDEMPOTENT)
+    const required = lastOffset + 1
     expect(leader.checkEnoughReplicasReachOffset(required)).toEqual({ done: false, errorCode: 'NONE' })
     followerFetch(leader, 2, required)
     expect(leader.log.highWatermark).toBe(required)
