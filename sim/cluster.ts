@@ -4,12 +4,15 @@
 // See ../shared/API.md.
 
 import { Broker } from '../core/broker/broker.ts'
+import { checkProducerOptions, Producer, type ProducerOptions } from '../core/client/producer/producer.ts'
 import { RawClient, type RawClientOptions } from '../core/client/raw-client.ts'
+import { checkConsumerOptions, Consumer, type ConsumerOptions } from '../core/client/consumer/consumer.ts'
 import { parseBrokerConfig } from '../core/config.ts'
 import type { AdminCommand, AdminResult } from '../core/controller/admin.ts'
 import { Controller } from '../core/controller/controller.ts'
 import { KafkaError } from '../core/errors.ts'
 import type { NodeId } from '../core/node.ts'
+import { HistoryRecorder } from './history.ts'
 import { InputError, rejectUnknownKeys, requirePlainObject, requireSeed } from './input.ts'
 import type { LinkSpec } from './network.ts'
 import { Simulation, type SimulationOptions } from './simulation.ts'
@@ -70,6 +73,8 @@ export interface ClusterSnapshot {
 export class Cluster {
   readonly sim: Simulation
   readonly brokerIds: readonly number[]
+  /** What every producer and consumer of the run sent and received, for the history checker. */
+  readonly history = new HistoryRecorder()
 
   constructor(options: ClusterOptions) {
     const where = 'createCluster(options)'
@@ -193,6 +198,53 @@ export class Cluster {
     this.sim.addNode(id, (ctx) => new RawClient(ctx, { bootstrapBrokers: this.brokerIds, ...options }))
   }
 
+  /**
+   * Adds a producer client node named `id` (its client.id), bootstrapped from every broker.
+   * Its config is checked now: a bad one throws and nothing is added. Every record's
+   * outcome goes to cluster.history unless options.outcomes is null.
+   */
+  addProducer(id: string, options: Omit<ProducerOptions, 'bootstrapBrokers'> = {}): Producer {
+    const where = `addProducer(${JSON.stringify(id)}, options)`
+    this.requireNewClientId(id, 'addProducer(id)')
+    requirePlainObject(options, where)
+    rejectUnknownKeys(options as Record<string, unknown>, ['config', 'workload', 'outcomes', 'partitioner'], where)
+    checkProducerOptions(options, `producer ${id}`) // before the node exists: nothing is half added
+    const outcomes = options.outcomes === null ? null : (options.outcomes ?? this.history.producerOutcomes(id))
+    this.sim.addNode(id, (ctx) => new Producer(ctx, { ...options, bootstrapBrokers: this.brokerIds, outcomes }))
+    return this.producer(id)
+  }
+
+  /** A running producer, by client id. */
+  producer(id: string): Producer {
+    const client = this.sim.instanceOf<Producer>(id)
+    if (!(client instanceof Producer)) throw new InputError('producer(id)', 'the id of a running producer', id)
+    return client
+  }
+
+  /**
+   * Adds a consumer client node named `id`, bootstrapped from every broker, with manual
+   * assignment (options.assignment) and optionally a built-in poll loop (options.app).
+   * Bad options throw and nothing is added. Every record it receives goes to
+   * cluster.history unless options.consumed is null.
+   */
+  addConsumer(id: string, options: Omit<ConsumerOptions, 'bootstrapBrokers'> = {}): Consumer {
+    const where = `addConsumer(${JSON.stringify(id)}, options)`
+    this.requireNewClientId(id, 'addConsumer(id)')
+    requirePlainObject(options, where)
+    rejectUnknownKeys(options as Record<string, unknown>, ['config', 'app', 'assignment', 'consumed'], where)
+    checkConsumerOptions(options, `consumer ${id}`)
+    const consumed = options.consumed === null ? null : (options.consumed ?? this.history.consumerRecords(id))
+    this.sim.addNode(id, (ctx) => new Consumer(ctx, { ...options, bootstrapBrokers: this.brokerIds, consumed }))
+    return this.consumer(id)
+  }
+
+  /** A running consumer, by client id. */
+  consumer(id: string): Consumer {
+    const client = this.sim.instanceOf<Consumer>(id)
+    if (!(client instanceof Consumer)) throw new InputError('consumer(id)', 'the id of a running consumer', id)
+    return client
+  }
+
   rawClient(id: string): RawClient {
     const client = this.sim.instanceOf<RawClient>(id)
     if (!(client instanceof RawClient)) throw new InputError('rawClient(id)', 'the id of a running raw client', id)
@@ -277,6 +329,11 @@ export class Cluster {
     const result = this.sim.command<AdminResult>(CONTROLLER_ID, command)
     if (result.errorCode !== 'NONE') throw new KafkaError(result.errorCode, result.errorMessage ?? command.op)
     return result
+  }
+
+  private requireNewClientId(id: unknown, where: string): void {
+    if (typeof id !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new InputError(where, 'a client id of 1 to 64 letters, digits, ".", "_" or "-"', id)
+    if (this.sim.nodeIds().includes(id)) throw new InputError(where, 'a client id not already in use', id)
   }
 
   private broker(id: number, verb: string): number {

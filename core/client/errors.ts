@@ -1,0 +1,24 @@
+// Errors a client raises itself, before or without a broker's answer, named after the
+// Java client's exceptions (org.apache.kafka.common.errors.*) so that what a user sees
+// matches what a real client would throw.
+
+export type ClientExceptionName =
+  | 'RecordTooLargeException'
+  | 'InvalidTopicException'
+  | 'IllegalArgumentException'
+  | 'TimeoutException'
+  | 'BufferExhaustedException'
+  | 'OutOfOrderSequenceException'
+  | 'IllegalStateException'
+  | 'NoOffsetForPartitionException'
+  | 'OffsetOutOfRangeException'
+
+export class ClientError extends Error {
+  override name = 'ClientError'
+  constructor(
+    readonly exception: ClientExceptionName,
+    message: string,
+  ) {
+    super(`${exception}: ${message}`)
+  }
+}

@@ -1,0 +1,165 @@
+// The history checker: what the clients were told, against what the logs hold at the end.
+//
+// - lost: a record the producer reported as written (acknowledged) that is not in the
+//   committed log at the offset it was given (acks=0 gives none: then it is lost when it
+//   is nowhere in its partition's committed log).
+// - duplicates: a record one send() produced, held more than once in a log (retries
+//   without idempotence).
+// - reorders: two records of one producer in one partition that the log holds in the
+//   other order than they were sent (retries with max.in.flight > 1 without idempotence).
+// - consumers: a record received that the committed log does not hold at that offset
+//   (read above the high watermark, or lost afterwards), a committed record skipped
+//   between two received ones (a gap), a record received twice.
+//
+// Records are told apart by value: the producers' workloads make every value unique in a
+// run. Values sent more than once are left out of the checks and counted as ambiguous.
+
+import type { RecordOutcome } from '../../core/client/producer/accumulator.ts'
+import type { Cluster } from '../cluster.ts'
+import type { ConsumedRecord } from '../../core/client/consumer/consumer.ts'
+import type { HistoryRecorder } from '../history.ts'
+
+/** One record of a committed log: below the high watermark of the partition's leader. */
+export interface LoggedRecord {
+  offset: number
+  key: string | null
+  value: string | null
+}
+
+/** "topic-partition" -> the committed records in offset order. */
+export type CommittedLogs = ReadonlyMap<string, readonly LoggedRecord[]>
+
+export interface LostWrite {
+  producer: string
+  partition: string
+  /** -1 when acks=0 gave none. */
+  offset: number
+  value: string | null
+}
+
+export interface HistoryReport {
+  produced: number
+  acknowledged: number
+  failed: number
+  pending: number
+  /** Values sent more than once, left out of the checks. */
+  ambiguous: number
+  lost: LostWrite[]
+  /** Extra copies of records in the logs. */
+  duplicates: number
+  /** Records the log holds after a record their producer sent later. */
+  reorders: number
+  consumed: number
+  /** Received records the committed log does not hold at their offset. */
+  consumedNotCommitted: number
+  /** Committed records a consumer skipped between two it received. */
+  consumerGaps: number
+  /** Offsets a consumer received more than once. */
+  consumerDuplicates: number
+}
+
+const partitionKey = (topic: string, partition: number) => `${topic}-${partition}`
+
+/** The committed part of every partition's log, read from its current leader. */
+export function committedLogs(cluster: Cluster): Map<string, LoggedRecord[]> {
+  const logs = new Map<string, LoggedRecord[]>()
+  const image = cluster.controller()?.image
+  if (!image) return logs
+  for (const topic of image.topicsById.values()) {
+    for (const state of topic.partitions.values()) {
+      const key = partitionKey(topic.name, state.partition)
+      const log = state.leader >= 0 ? cluster.brokerNode(state.leader)?.partitions.get(key)?.log : undefined
+      const records: LoggedRecord[] = []
+      if (log) {
+        for (const batch of log.batches()) {
+          for (const r of batch.records) {
+            const offset = batch.baseOffset + r.offsetDelta
+            if (offset < log.highWatermark) records.push({ offset, key: r.key, value: r.value })
+          }
+        }
+      }
+      logs.set(key, records)
+    }
+  }
+  return logs
+}
+
+export function checkHistory(history: HistoryRecorder, logs: CommittedLogs): HistoryReport {
+  const report: HistoryReport = {
+    produced: 0, acknowledged: 0, failed: 0, pending: 0, ambiguous: 0, lost: [], duplicates: 0, reorders: 0,
+    consumed: 0, consumedNotCommitted: 0, consumerGaps: 0, consumerDuplicates: 0,
+  }
+  // Which producer sent each value, and its outcome.
+  const senders = new Map<string | null, { producer: string; outcome: RecordOutcome } | null>()
+  for (const [producer, outcomes] of history.producers()) {
+    for (const outcome of outcomes) {
+      report.produced++
+      if (outcome.status === 'acked') report.acknowledged++
+      else if (outcome.status === 'failed') report.failed++
+      else report.pending++
+      senders.set(outcome.value, senders.has(outcome.value) ? null : { producer, outcome })
+    }
+  }
+  for (const sender of senders.values()) if (sender === null) report.ambiguous++
+
+  const byOffset = new Map<string, Map<number, LoggedRecord>>()
+  const valuesInLog = new Map<string, Set<string | null>>()
+  for (const [key, records] of logs) {
+    const offsets = new Map<number, LoggedRecord>()
+    const values = new Set<string | null>()
+    // Per producer, the latest send (by record id) seen so far in offset order.
+    const latestSent = new Map<string, number>()
+    for (const record of records) {
+      offsets.set(record.offset, record)
+      const sender = senders.get(record.value)
+      if (!sender) continue
+      if (values.has(record.value)) {
+        report.duplicates++
+        continue
+      }
+      values.add(record.value)
+      const latest = latestSent.get(sender.producer) ?? -1
+      if (sender.outcome.id < latest) report.reorders++
+      else latestSent.set(sender.producer, sender.outcome.id)
+    }
+    byOffset.set(key, offsets)
+    valuesInLog.set(key, values)
+  }
+
+  for (const sender of senders.values()) {
+    if (!sender || sender.outcome.status !== 'acked') continue
+    const { outcome, producer } = sender
+    const key = partitionKey(outcome.topic, outcome.partition)
+    const offset = outcome.offset ?? -1
+    const held = offset >= 0 ? byOffset.get(key)?.get(offset)?.value === outcome.value : valuesInLog.get(key)?.has(outcome.value) === true
+    if (!held) report.lost.push({ producer, partition: key, offset, value: outcome.value })
+  }
+
+  for (const records of history.consumers().values()) checkConsumer(records, byOffset, report)
+  return report
+}
+
+function checkConsumer(records: readonly ConsumedRecord[], byOffset: ReadonlyMap<string, ReadonlyMap<number, LoggedRecord>>, report: HistoryReport): void {
+  const lastOffset = new Map<string, number>()
+  const seen = new Map<string, Set<number>>()
+  for (const record of records) {
+    report.consumed++
+    const key = partitionKey(record.topic, record.partition)
+    const log = byOffset.get(key)
+    if (log?.get(record.offset)?.value !== record.value) report.consumedNotCommitted++
+    let offsets = seen.get(key)
+    if (!offsets) seen.set(key, (offsets = new Set()))
+    if (offsets.has(record.offset)) report.consumerDuplicates++
+    offsets.add(record.offset)
+    const previous = lastOffset.get(key)
+    if (previous !== undefined && record.offset > previous + 1 && log) {
+      for (let offset = previous + 1; offset < record.offset; offset++) if (log.has(offset)) report.consumerGaps++
+    }
+    lastOffset.set(key, record.offset)
+  }
+}
+
+/** True when the report shows something a safe configuration must never do. */
+export function historyFailed(report: HistoryReport): boolean {
+  return report.lost.length > 0 || report.duplicates > 0 || report.reorders > 0 || report.consumedNotCommitted > 0 || report.consumerGaps > 0 || report.consumerDuplicates > 0
+}
