@@ -44,8 +44,11 @@ describe('replication benchmark workload', () => {
       errors: {},
     })
     expect(small.producer.finished).toBe(true)
-    // One Produce per leader broker per 5 ms tick: 400 ticks, 3 leaders, each with records every tick.
-    expect(stats.produceRequests).toBe(400 * 3)
+    // At most one Produce per leader broker per 5 ms tick (400 ticks, 3 leaders). Fewer when a
+    // broker, which answers one request per connection at a time, still holds five: the
+    // records then wait for the next request that broker can take.
+    expect(stats.produceRequests).toBeLessThanOrEqual(400 * 3)
+    expect(stats.produceRequests).toBeGreaterThan(400 * 3 * 0.5)
     expect(stats.produceResponses).toBe(stats.produceRequests)
     // The run ends a few ms after the last tick, when the last answer arrives.
     expect(small.endSimMs - stats.startMs).toBeGreaterThanOrEqual(2_000)
@@ -159,12 +162,12 @@ describe('replication benchmark report', () => {
       recordsAcked: 2_500,
       recordsFailed: 0,
       recordsTimedOut: 0,
-      produceRequests: 100 * 3,
       replicasComplete: true,
       warmupSimMs: 100,
     })
     expect(result.recordsPerSec).toBe(250_000) // 2,500 records in 10 wall ms
     expect(result.simToWallRatio).toBe(Math.round((result.simTimeMs / 10) * 100) / 100)
+    expect(result.produceRequests).toBeLessThanOrEqual(100 * 3)
     expect(result.simTimeMs).toBeGreaterThan(500)
     expect(result.events).toBeGreaterThan(0)
     expect(result.produceLatencyP50Ms).toBeGreaterThan(0)

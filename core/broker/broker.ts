@@ -46,6 +46,7 @@ import {
   type ProduceResponse,
 } from '../protocol.ts'
 import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE } from '../records.ts'
+import { ConnectionGate } from './connections.ts'
 import { ReplicaFetcher } from './fetcher.ts'
 import { Partition, type IsrState, type PartitionHost } from './partition.ts'
 
@@ -145,6 +146,7 @@ export class Broker implements SimNode, PartitionHost {
   private alterInFlight: (PendingRequest & { sent: Map<string, { partition: Partition; state: IsrState }> }) | null = null
   private readonly delayedProduces = new Map<number, DelayedProduce>()
   private readonly delayedFetches = new Map<number, DelayedFetch>()
+  private readonly connections = new ConnectionGate()
   /** The block of producer ids this broker hands out (from the controller), and the next one. */
   private producerIds: { next: number; end: number } | null = null
   private nextProducerIdBlock: { start: number; length: number } | null = null
@@ -230,15 +232,13 @@ export class Broker implements SimNode, PartitionHost {
   onMessage(from: NodeId, message: Message): void {
     switch (message.type) {
       case 'Produce':
-        return this.handleProduce(from, message as ProduceRequest)
       case 'Fetch':
-        return this.handleFetch(from, message as FetchRequest)
       case 'Metadata':
-        return this.handleMetadata(from, message as MetadataRequest)
       case 'ListOffsets':
-        return this.handleListOffsets(from, message as ListOffsetsRequest)
       case 'InitProducerId':
-        return this.handleInitProducerId(from, message as InitProducerIdRequest)
+        // One request at a time per connection: later ones wait for this one's response.
+        if (this.connections.admit(from, message)) this.handleRequest(from, message)
+        return
       case 'AllocateProducerIdsResponse':
         return this.onAllocateProducerIds(message as AllocateProducerIdsResponse)
       case 'FetchResponse':
@@ -254,9 +254,44 @@ export class Broker implements SimNode, PartitionHost {
     }
   }
 
+  private handleRequest(from: NodeId, message: Message): void {
+    switch (message.type) {
+      case 'Produce':
+        return this.handleProduce(from, message as ProduceRequest)
+      case 'Fetch':
+        return this.handleFetch(from, message as FetchRequest)
+      case 'Metadata':
+        return this.handleMetadata(from, message as MetadataRequest)
+      case 'ListOffsets':
+        return this.handleListOffsets(from, message as ListOffsetsRequest)
+      case 'InitProducerId':
+        return this.handleInitProducerId(from, message as InitProducerIdRequest)
+    }
+  }
+
+  /** Sends the response to `to`'s current request, then handles its next one, if any waits. */
+  private respond<Response extends Message>(to: NodeId, response: Response): void {
+    this.ctx.send(to, response)
+    this.requestDone(to)
+  }
+
+  /**
+   * `from`'s current request is finished (answered, or acks=0 which has no answer). Its next
+   * one is handled as an event of its own, as a request handler thread would pick it up:
+   * handling it inside the current handler would interleave two requests' work.
+   */
+  private requestDone(from: NodeId): void {
+    const next = this.connections.release(from)
+    if (next) this.ctx.setTimer(0, 'next-request', { from, request: next })
+  }
+
   onTimer(name: string, data: unknown): void {
     const c = this.config
     switch (name) {
+      case 'next-request': {
+        const { from, request } = data as { from: NodeId; request: Message }
+        return this.handleRequest(from, request)
+      }
       case 'register':
         return this.sendRegistration()
       case 'registration-timeout':
@@ -653,7 +688,7 @@ export class Broker implements SimNode, PartitionHost {
         results.push(failedProduce(data.topic, data.partition, error.code, error.message))
       }
     })
-    if (acks === 0) return // no response at all; Kafka closes the connection on an error
+    if (acks === 0) return this.requestDone(from) // no response at all; Kafka closes the connection on an error
     if (acks === 1 || waiting.size === 0) return this.respondProduce(from, request, results)
     // acks=all: answer once the HW passes each batch, or with REQUEST_TIMED_OUT at the timeout.
     const id = ++this.delayedIds
@@ -690,7 +725,7 @@ export class Broker implements SimNode, PartitionHost {
   }
 
   private respondProduce(to: NodeId, request: ProduceRequest, partitions: ProducePartitionResponse[]): void {
-    this.ctx.send(to, { type: 'ProduceResponse', correlationId: request.correlationId, partitions } satisfies ProduceResponse)
+    this.respond(to, { type: 'ProduceResponse', correlationId: request.correlationId, partitions } satisfies ProduceResponse)
   }
 
   /** After `records` records were appended (as leader or follower): the flush policy, and parked fetches may now have data. */
@@ -732,7 +767,7 @@ export class Broker implements SimNode, PartitionHost {
     })
     for (const partition of touched) this.tryCompleteDelayed(partition)
     if (answerNow || bytes >= request.minBytes) {
-      this.ctx.send(from, { type: 'FetchResponse', correlationId: request.correlationId, partitions: results } satisfies FetchResponse)
+      this.respond(from, { type: 'FetchResponse', correlationId: request.correlationId, partitions: results } satisfies FetchResponse)
       return
     }
     // Nothing to send yet: park until data arrives or maxWaitMs passes (DelayedFetch).
@@ -772,7 +807,7 @@ export class Broker implements SimNode, PartitionHost {
       bytes += read.bytes
       return read.response
     })
-    this.ctx.send(delayed.from, { type: 'FetchResponse', correlationId: request.correlationId, partitions: results } satisfies FetchResponse)
+    this.respond(delayed.from, { type: 'FetchResponse', correlationId: request.correlationId, partitions: results } satisfies FetchResponse)
   }
 
   /** Re-checks the requests waiting on a partition: acks=all produces and parked fetches. */
@@ -795,7 +830,7 @@ export class Broker implements SimNode, PartitionHost {
    */
   private handleInitProducerId(from: NodeId, request: InitProducerIdRequest): void {
     const respond = (errorCode: InitProducerIdResponse['errorCode'], producerId: number, producerEpoch: number) =>
-      this.ctx.send(from, { type: 'InitProducerIdResponse', correlationId: request.correlationId, errorCode, producerId, producerEpoch } satisfies InitProducerIdResponse)
+      this.respond(from, { type: 'InitProducerIdResponse', correlationId: request.correlationId, errorCode, producerId, producerEpoch } satisfies InitProducerIdResponse)
     if (!this.producerIds || this.producerIds.next >= this.producerIds.end) {
       if (this.nextProducerIdBlock) {
         this.producerIds = { next: this.nextProducerIdBlock.start, end: this.nextProducerIdBlock.start + this.nextProducerIdBlock.length }
@@ -862,7 +897,7 @@ export class Broker implements SimNode, PartitionHost {
       }
       return answer(-1, -1)
     })
-    this.ctx.send(from, { type: 'ListOffsetsResponse', correlationId: request.correlationId, partitions } satisfies ListOffsetsResponse)
+    this.respond(from, { type: 'ListOffsetsResponse', correlationId: request.correlationId, partitions } satisfies ListOffsetsResponse)
   }
 
   // --- Metadata (clients) ----------------------------------------------------------------
@@ -885,7 +920,7 @@ export class Broker implements SimNode, PartitionHost {
         }))
       return { name, topicId: topic.topicId, errorCode: 'NONE', partitions }
     })
-    this.ctx.send(from, {
+    this.respond(from, {
       type: 'MetadataResponse',
       correlationId: request.correlationId,
       brokers: this.image.unfencedBrokerIds(),

@@ -173,7 +173,9 @@ describe('seek, seekToBeginning, seekToEnd, pause, resume (KafkaConsumer)', () =
 
     command(c, 'c', { op: 'seek', ...T0, offset: 2 })
     command(c, 'c', { op: 'seekToEnd' }) // no partitions: all assigned
-    c.advance(200)
+    // Its ListOffsets waits behind the fetch parked at the leader (one request at a time per
+    // connection), up to fetch.max.wait.ms.
+    c.advance(600)
     expect(command(c, 'c', { op: 'position', ...T0 })).toBe(10)
     expect(pollUntil(c, 'c', 1, 1000)).toEqual([])
     produce(c, 'w', 't', 0, ['after'])
