@@ -71,18 +71,38 @@ export const NO_SEQUENCE = -1
 
 /** UTF-8 length of a string without encoding it. */
 export function utf8Length(text: string): number {
+  // Workloads send the same value string again and again: remember the last answer.
+  if (text === lastMeasured) return lastMeasuredBytes
+  lastMeasured = text
+  lastMeasuredBytes = utf8LengthOf(text)
+  return lastMeasuredBytes
+}
+
+let lastMeasured = ''
+let lastMeasuredBytes = 0
+
+function utf8LengthOf(text: string): number {
+  // Most keys and values are ASCII: one native scan answers for them.
+  if (!NON_ASCII.test(text)) return text.length
   let bytes = 0
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i)
     if (code < 0x80) bytes += 1
     else if (code < 0x800) bytes += 2
-    else if (code >= 0xd800 && code <= 0xdbff) {
-      bytes += 4 // a surrogate pair: one 4-byte code point
-      i++
+    else if (code >= 0xd800 && code <= 0xdfff) {
+      const next = text.charCodeAt(i + 1)
+      if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4 // a surrogate pair: one 4-byte code point
+        i++
+      } else {
+        bytes += 1 // a lone surrogate: Java's String.getBytes(UTF_8) writes '?'
+      }
     } else bytes += 3
   }
   return bytes
 }
+
+const NON_ASCII = /[^\x00-\x7f]/
 
 function varintBytes(value: number): number {
   // Zig-zag varint length, as DefaultRecord writes lengths and deltas.

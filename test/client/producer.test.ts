@@ -187,7 +187,7 @@ describe('producer: linger.ms', () => {
       }
     })
     const start = cluster.now
-    cluster.addProducer('p', { config: { 'linger.ms': lingerMs }, workload: { topic: TOPIC, recordsPerSec: 2000, keys: { kind: 'uniform', keys: 100 }, stopAtMs: start + 5000 } })
+    cluster.addProducer('p', { config: { 'linger.ms': lingerMs }, workload: { topic: TOPIC, recordsPerSec: 300, keys: { kind: 'uniform', keys: 100 }, stopAtMs: start + 5000 } })
     settle(cluster, () => cluster.now > start + 5000 && cluster.history.pendingCount() === 0)
     return { recordsPerRequest: records / requests, latencyMs: latencies.reduce((a, b) => a + b, 0) / latencies.length }
   }

@@ -70,10 +70,8 @@ export type ConsumerCommand =
   | { op: 'position'; topic: string; partition: number }
   | { op: 'assignment' }
 
-/** A record poll() returned, with when. */
-export interface ConsumedRecord extends ConsumerRecordView {
-  consumedAtMs: number
-}
+/** A record poll() returned, with when (consumedAtMs). */
+export type ConsumedRecord = ConsumerRecordView
 
 /** An error the application loop caught from poll(), and the partitions it stopped for it. */
 export interface ConsumerAppError {
@@ -363,11 +361,11 @@ export class Consumer implements SimNode {
     }
     this.polls++
     const now = this.ctx.now
-    const consumed = records.map((r): ConsumedRecord => ({ ...r, consumedAtMs: now }))
-    this.recordsConsumed += consumed.length
-    if (this.keepRecords) for (const record of consumed) this.consumed.push(record)
+    for (const record of records) record.consumedAtMs = now
+    this.recordsConsumed += records.length
+    if (this.keepRecords) for (const record of records) this.consumed.push(record)
     this.run() // the partitions just drained may be fetched again
-    return consumed
+    return records
   }
 
   /** What a commit would store for each partition (for the group coordinator to come). */
@@ -401,15 +399,17 @@ export class Consumer implements SimNode {
 
   private emitPoll(records: readonly ConsumedRecord[], processingMs: number | null): void {
     const partitions: Record<string, [number, number, number]> = {}
+    // A poll returns each partition's records together: one key per run of them.
+    let range: [number, number, number] | undefined
+    let previous: ConsumedRecord | undefined
     for (const r of records) {
-      const key = tpKey(r.topic, r.partition)
-      const range = partitions[key]
-      if (range) {
-        range[1] = r.offset
-        range[2]++
-      } else {
-        partitions[key] = [r.offset, r.offset, 1]
+      if (!previous || r.partition !== previous.partition || r.topic !== previous.topic) {
+        const key = tpKey(r.topic, r.partition)
+        range = partitions[key] ??= [r.offset, r.offset, 0]
       }
+      range![1] = r.offset
+      range![2]++
+      previous = r
     }
     this.ctx.emit('consumer-poll', {
       records: records.length,

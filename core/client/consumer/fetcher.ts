@@ -33,6 +33,8 @@ export interface ConsumerRecordView {
   timestamp: number
   /** The epoch of the leader that appended the record (ConsumerRecord.leaderEpoch()). */
   leaderEpoch: number
+  /** Simulated ms when poll() returned it; -1 while it waits in the fetch buffer. */
+  consumedAtMs: number
 }
 
 /**
@@ -330,6 +332,7 @@ export class Fetcher {
           headers: record.headers,
           timestamp: record.timestamp,
           leaderEpoch: batch.partitionLeaderEpoch,
+          consumedAtMs: -1,
         })
       }
       const next = Math.min(nextOffsetOf(batch), highWatermark)

@@ -86,7 +86,8 @@ export class RecordAccumulator {
   private readonly topics = new Map<string, Map<number, ProducerBatch[]>>()
   /** Bytes held by batches not yet acknowledged or failed, against buffer.memory. */
   bufferedBytes = 0
-  private batchCount = 0
+  /** Batches queued or in flight. */
+  batchCount = 0
 
   constructor(private readonly batchSizeBytes: number) {}
 
@@ -159,9 +160,5 @@ export class RecordAccumulator {
 
   get isEmpty(): boolean {
     return this.batchCount === 0
-  }
-
-  allBatches(): ProducerBatch[] {
-    return [...this.queues()].flat()
   }
 }

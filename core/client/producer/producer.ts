@@ -23,7 +23,7 @@ import {
   type ProduceRequest,
   type ProduceResponse,
 } from '../../protocol.ts'
-import { recordSizeBytes, type ProducerRecord, type RecordHeader } from '../../records.ts'
+import { BATCH_OVERHEAD_BYTES, recordSizeBytes, type ProducerRecord, type RecordHeader } from '../../records.ts'
 import { parseProducerConfig, type ProducerConfig } from '../../config/clients.ts'
 import { compressedSizeBytes, compressionCpuMs } from '../../compression.ts'
 import { ClientError } from '../errors.ts'
@@ -117,7 +117,11 @@ interface InFlightRequest {
 
 interface BlockedSend {
   record: SendRecord
+  /** The record's CreateTime: its own, or when it was sent. */
+  timestamp: number
   outcome: RecordOutcome
+  /** recordSizeBytes, computed once when it was sent. */
+  sizeBytes: number
   deadlineMs: number
 }
 
@@ -152,6 +156,8 @@ export class Producer implements SimNode {
   private readonly metadataRequests = new Map<number, TimerId>()
   /** Sends waiting for the topic's metadata or for buffer.memory to free up. */
   private blocked: BlockedSend[] = []
+  /** blocked[blockedHead] is the oldest send still waiting. */
+  private blockedHead = 0
   private correlationIds: number
   private nextRecordId = 0
   private wakeTimer: { timer: TimerId; atMs: number } | null = null
@@ -259,7 +265,7 @@ export class Producer implements SimNode {
       idempotent: this.idempotent,
       producerId: this.sequences.producerId,
       producerEpoch: this.sequences.producerEpoch,
-      queuedBatches: this.accumulator.allBatches().length,
+      queuedBatches: this.accumulator.batchCount,
       inFlightRequests: this.inFlight.size,
       bufferedBytes: this.accumulator.bufferedBytes,
     }
@@ -275,24 +281,24 @@ export class Producer implements SimNode {
   send(records: readonly SendRecord[]): number[] {
     if (!Array.isArray(records)) throw new ClientError('IllegalArgumentException', `send(records): expected an array of records, got ${typeof records}`)
     // Every record is checked before any is queued: a bad one means nothing is sent.
-    for (const [i, record] of records.entries()) this.validate(record, i)
+    const sizes = records.map((record, i) => this.validate(record, i))
     const ids: number[] = []
-    for (const record of records) {
+    for (const [i, record] of records.entries()) {
       const id = this.nextRecordId++
       const outcome: RecordOutcome = { id, topic: record.topic, partition: record.partition ?? -1, key: record.key ?? null, value: record.value, sentAtMs: this.ctx.now, status: 'pending' }
       if (this.keepOutcomes) this.outcomes.push(outcome)
       this.stats.sent++
       ids.push(id)
       this.metadata.want(record.topic)
-      this.blocked.push({ record: { ...record, timestamp: record.timestamp ?? Math.floor(this.ctx.now) }, outcome, deadlineMs: this.ctx.now + this.config['max.block.ms'] })
+      this.blocked.push({ record, timestamp: record.timestamp ?? Math.floor(this.ctx.now), outcome, sizeBytes: sizes[i]!, deadlineMs: this.ctx.now + this.config['max.block.ms'] })
     }
     if (ids.length > 0) this.ctx.emit('producer-send', { records: ids.length, firstId: ids[0]! })
     this.poll()
     return ids
   }
 
-  /** KafkaProducer's own checks, before anything is queued. */
-  private validate(record: SendRecord, index: number): void {
+  /** KafkaProducer's own checks, before anything is queued. Returns the record's size in bytes. */
+  private validate(record: SendRecord, index: number): number {
     const where = `records[${index}]`
     if (typeof record !== 'object' || record === null) throw new ClientError('IllegalArgumentException', `${where}: expected a record object, got ${String(record)}`)
     if (typeof record.topic !== 'string' || record.topic.length === 0) {
@@ -310,13 +316,14 @@ export class Producer implements SimNode {
     if (record.value !== null && typeof record.value !== 'string') throw new ClientError('IllegalArgumentException', `${where}: the value must be a string or null`)
     const sizeBytes = recordSizeBytes(record.key ?? null, record.value, record.headers ?? [])
     // KafkaProducer.ensureValidRecordSize: the record with a batch header must fit in a request.
-    const serialized = sizeBytes + 61
+    const serialized = sizeBytes + BATCH_OVERHEAD_BYTES
     if (serialized > this.config['max.request.size']) {
       throw new ClientError('RecordTooLargeException', `${where}: The message is ${serialized} bytes when serialized which is larger than ${this.config['max.request.size']}, which is the value of the max.request.size configuration.`)
     }
     if (serialized > this.config['buffer.memory']) {
       throw new ClientError('RecordTooLargeException', `${where}: The message is ${serialized} bytes when serialized which is larger than the total memory buffer you have configured with the buffer.memory configuration.`)
     }
+    return sizeBytes
   }
 
   // --- the sender loop ------------------------------------------------------------------
@@ -338,64 +345,84 @@ export class Producer implements SimNode {
 
   /** Sends waiting for metadata or memory: into the accumulator once possible, failed after max.block.ms. */
   private admitBlockedSends(): void {
-    if (this.blocked.length === 0) return
     const now = this.ctx.now
-    const still: BlockedSend[] = []
-    for (const send of this.blocked) {
-      const { record, outcome } = send
-      const count = this.metadata.partitionCount(record.topic)
-      if (count === undefined) {
-        if (now >= send.deadlineMs) this.failRecord(outcome, 'TimeoutException', `Topic ${record.topic} not present in metadata after ${this.config['max.block.ms']} ms.`)
-        else still.push(send)
+    // The partitioner's view of each topic, built once per pass.
+    const clusters = new Map<string, PartitionerCluster>()
+    // In order, as the application's send() calls would block one after another: the first
+    // that must wait holds up those behind it, and each fails alone at its max.block.ms.
+    while (this.blockedHead < this.blocked.length) {
+      const send = this.blocked[this.blockedHead]!
+      const waitReason = this.admit(send, clusters)
+      if (waitReason === null) {
+        this.blockedHead++
         continue
       }
-      if (record.partition !== undefined && record.partition !== null && record.partition >= count) {
-        // KafkaProducer.waitOnMetadata: the topic may have grown; refresh until max.block.ms.
-        if (now >= send.deadlineMs) this.failPartitioning(outcome, partitionNotInMetadataError(record.topic, record.partition, count, this.config['max.block.ms']))
-        else {
-          this.metadata.requestUpdate()
-          still.push(send)
-        }
-        continue
-      }
-      const sizeBytes = recordSizeBytes(record.key ?? null, record.value, record.headers ?? [])
-      if (this.accumulator.bufferedBytes + sizeBytes > this.config['buffer.memory'] || still.length > 0) {
-        // No memory for it yet: it waits, in order, up to max.block.ms.
-        if (now >= send.deadlineMs) this.failRecord(outcome, 'TimeoutException', `Failed to allocate memory within the configured max blocking time ${this.config['max.block.ms']} ms.`)
-        else still.push(send)
-        continue
-      }
-      const cluster = this.partitionerCluster(record.topic, count)
-      let partition: number
-      try {
-        partition = choosePartition({ topic: record.topic, partition: record.partition ?? null, key: record.key ?? null, value: record.value }, cluster, {
-          partitioner: this.options.partitioner ?? null,
-          ignoreKeys: this.config['partitioner.ignore.keys'],
-          maxBlockMs: this.config['max.block.ms'],
-        })
-      } catch (error) {
-        if (!(error instanceof InvalidPartitionError)) throw error
-        this.failPartitioning(outcome, error)
-        continue
-      }
-      const producerRecord: ProducerRecord = { key: record.key ?? null, value: record.value, timestamp: record.timestamp!, sizeBytes, ...(record.headers ? { headers: record.headers } : {}) }
-      if (partition !== UNKNOWN_PARTITION) {
-        outcome.partition = partition
-        this.appendRecord(record.topic, partition, producerRecord, outcome)
-        continue
-      }
-      // The sticky partitioner, driven as RecordAccumulator.append drives it.
-      const sticky = this.stickyPartitioner(record.topic)
-      partition = sticky.peekCurrentPartition(cluster)
-      if (this.accumulator.needsNewBatch(record.topic, partition) && sticky.updatePartitionInfo(0, cluster, true)) {
-        partition = sticky.peekCurrentPartition(cluster)
-      }
-      outcome.partition = partition
-      const { batch, appendedBytes } = this.appendRecord(record.topic, partition, producerRecord, outcome)
-      sticky.updatePartitionInfo(appendedBytes, cluster, batch.isFull)
+      if (now < send.deadlineMs) break
+      this.blockedHead++
+      if (waitReason instanceof InvalidPartitionError) this.failPartitioning(send.outcome, waitReason)
+      else this.failRecord(send.outcome, 'TimeoutException', waitReason)
     }
-    this.blocked = still
+    if (this.blockedHead > 1024 && this.blockedHead * 2 > this.blocked.length) {
+      this.blocked = this.blocked.slice(this.blockedHead)
+      this.blockedHead = 0
+    }
   }
+
+  private get blockedCount(): number {
+    return this.blocked.length - this.blockedHead
+  }
+
+  /**
+   * Partitions and appends one sent record, or says why it must wait (the message its
+   * TimeoutException will carry if max.block.ms passes first). Returns null once the record
+   * is in the accumulator or has failed for good.
+   */
+  private admit(send: BlockedSend, clusters: Map<string, PartitionerCluster>): string | InvalidPartitionError | null {
+    const { record, outcome, sizeBytes, timestamp } = send
+    const count = this.metadata.partitionCount(record.topic)
+    if (count === undefined) return `Topic ${record.topic} not present in metadata after ${this.config['max.block.ms']} ms.`
+    if (record.partition !== undefined && record.partition !== null && record.partition >= count) {
+      // KafkaProducer.waitOnMetadata: the topic may have grown; refresh until max.block.ms.
+      this.metadata.requestUpdate()
+      return partitionNotInMetadataError(record.topic, record.partition, count, this.config['max.block.ms'])
+    }
+    if (this.accumulator.bufferedBytes + sizeBytes > this.config['buffer.memory']) {
+      return `Failed to allocate memory within the configured max blocking time ${this.config['max.block.ms']} ms.`
+    }
+    let cluster = clusters.get(record.topic)
+    if (!cluster) clusters.set(record.topic, (cluster = this.partitionerCluster(record.topic, count)))
+    let partition: number
+    try {
+      partition = choosePartition({ topic: record.topic, partition: record.partition ?? null, key: record.key ?? null, value: record.value }, cluster, {
+        partitioner: this.options.partitioner ?? null,
+        ignoreKeys: this.config['partitioner.ignore.keys'],
+        maxBlockMs: this.config['max.block.ms'],
+      })
+    } catch (error) {
+      if (!(error instanceof InvalidPartitionError)) throw error
+      this.failPartitioning(outcome, error)
+      return null
+    }
+    const producerRecord: ProducerRecord = record.headers
+      ? { key: record.key ?? null, value: record.value, timestamp, sizeBytes, headers: record.headers }
+      : { key: record.key ?? null, value: record.value, timestamp, sizeBytes }
+    if (partition !== UNKNOWN_PARTITION) {
+      outcome.partition = partition
+      this.appendRecord(record.topic, partition, producerRecord, outcome)
+      return null
+    }
+    // The sticky partitioner, driven as RecordAccumulator.append drives it.
+    const sticky = this.stickyPartitioner(record.topic)
+    partition = sticky.peekCurrentPartition(cluster)
+    if (this.accumulator.needsNewBatch(record.topic, partition) && sticky.updatePartitionInfo(0, cluster, true)) {
+      partition = sticky.peekCurrentPartition(cluster)
+    }
+    outcome.partition = partition
+    const { batch, appendedBytes } = this.appendRecord(record.topic, partition, producerRecord, outcome)
+    sticky.updatePartitionInfo(appendedBytes, cluster, batch.isFull)
+    return null
+  }
+
 
   private appendRecord(topic: string, partition: number, record: ProducerRecord, outcome: RecordOutcome): AppendResult {
     const result = this.accumulator.append(topic, partition, record, outcome, record.sizeBytes!, this.ctx.now)
@@ -452,9 +479,13 @@ export class Producer implements SimNode {
   private expireBatches(): void {
     const now = this.ctx.now
     const deliveryTimeoutMs = this.config['delivery.timeout.ms']
-    for (const batch of this.accumulator.allBatches()) {
-      if (now - batch.createdMs < deliveryTimeoutMs) continue
-      this.failBatch(batch, 'TimeoutException', `Expiring ${batch.records.length} record(s) for ${batch.key}: ${Math.round(now - batch.createdMs)} ms has passed since batch creation`, 'expired')
+    for (const queue of this.accumulator.queues()) {
+      // A queue is in creation order (a retried batch goes back in front of newer ones):
+      // past the first batch still in time, none has expired.
+      while (queue.length > 0 && now - queue[0]!.createdMs >= deliveryTimeoutMs) {
+        const batch = queue[0]!
+        this.failBatch(batch, 'TimeoutException', `Expiring ${batch.records.length} record(s) for ${batch.key}: ${Math.round(now - batch.createdMs)} ms has passed since batch creation`, 'expired')
+      }
     }
   }
 
@@ -486,7 +517,7 @@ export class Producer implements SimNode {
       bytesByBroker.set(broker, bytes + batch.sizeBytes)
     }
     for (const [broker, batches] of byBroker) this.sendBatches(broker, batches)
-    if (this.flushing && this.accumulator.isEmpty && this.blocked.length === 0) this.flushing = false
+    if (this.flushing && this.accumulator.isEmpty && this.blockedCount === 0) this.flushing = false
   }
 
   /** The partition's first batch not in flight, if it may go now. */
@@ -716,12 +747,14 @@ export class Producer implements SimNode {
     const linger = this.config['linger.ms']
     const deliveryTimeoutMs = this.config['delivery.timeout.ms']
     for (const queue of this.accumulator.queues()) {
-      for (const batch of queue) {
-        if (!batch.inFlight) consider(batch.attempts > 0 ? batch.retryAtMs : batch.createdMs + linger)
-        consider(batch.createdMs + deliveryTimeoutMs)
-      }
+      if (queue.length === 0) continue
+      // The oldest batch expires first; the first one not in flight decides when the partition may send.
+      consider(queue[0]!.createdMs + deliveryTimeoutMs)
+      const next = queue.find((batch) => !batch.inFlight)
+      if (next) consider(next.attempts > 0 ? next.retryAtMs : next.createdMs + linger)
     }
-    for (const send of this.blocked) consider(send.deadlineMs)
+    // Deadlines follow send order: the oldest waiting send's comes first.
+    if (this.blockedCount > 0) consider(this.blocked[this.blockedHead]!.deadlineMs)
     if (this.idempotent && !this.sequences.hasProducerId && !this.initProducerId) consider(this.initRetryAtMs)
     if (next === Infinity) return
     if (this.wakeTimer && this.wakeTimer.atMs <= next && this.wakeTimer.atMs >= now) return

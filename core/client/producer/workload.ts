@@ -20,13 +20,19 @@ export interface ProducerWorkload {
   keys?: KeyDistribution
   /** Value size in bytes (ASCII). Default 100. */
   valueBytes?: number
+  /**
+   * Default true: every value starts with "<producer>-<n>:", so that the history checker
+   * can tell records apart. False: every record carries the same value, one string for
+   * the whole run (benchmarks: a fresh 1 KiB string per record costs more than the rest).
+   */
+  uniqueValues?: boolean
   /** Stop at this simulated time (ms since start). */
   stopAtMs?: number
   /** Start at this simulated time (ms since start). */
   startAtMs?: number
 }
 
-const WORKLOAD_KEYS = ['topic', 'recordsPerSec', 'keys', 'valueBytes', 'stopAtMs', 'startAtMs']
+const WORKLOAD_KEYS = ['topic', 'recordsPerSec', 'keys', 'valueBytes', 'uniqueValues', 'stopAtMs', 'startAtMs']
 const MAX_VALUE_BYTES = 1024 * 1024
 const MAX_KEYS = 1_000_000
 
@@ -45,6 +51,7 @@ export function checkProducerWorkload(workload: ProducerWorkload, where = 'workl
   if (typeof workload.recordsPerSec !== 'number' || !(workload.recordsPerSec > 0) || !Number.isFinite(workload.recordsPerSec)) fail('recordsPerSec', 'a positive number', workload.recordsPerSec)
   const valueBytes = workload.valueBytes ?? 100
   if (!Number.isSafeInteger(valueBytes) || valueBytes < 0 || valueBytes > MAX_VALUE_BYTES) fail('valueBytes', `an integer from 0 to ${MAX_VALUE_BYTES}`, valueBytes)
+  if (workload.uniqueValues !== undefined && typeof workload.uniqueValues !== 'boolean') fail('uniqueValues', 'true or false', workload.uniqueValues)
   for (const field of ['startAtMs', 'stopAtMs'] as const) {
     const value = workload[field]
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) fail(field, 'a non-negative number of ms', value)
@@ -70,6 +77,7 @@ export function checkProducerWorkload(workload: ProducerWorkload, where = 'workl
 
 /** The timer granularity of the workload: records due within a tick go out together. */
 const TICK_MS = 1
+const SLACK = 1e-9
 
 export class ProducerWorkloadGenerator {
   private sent = 0
@@ -102,17 +110,23 @@ export class ProducerWorkloadGenerator {
   due(nowMs: number): { records: SendRecord[]; nextAtMs: number | null } {
     const { workload } = this
     const startAt = workload.startAtMs ?? 0
-    if (this.stopped || (workload.stopAtMs !== undefined && nowMs >= workload.stopAtMs)) return { records: [], nextAtMs: null }
+    if (this.stopped) return { records: [], nextAtMs: null }
     if (nowMs < startAt) return { records: [], nextAtMs: startAt }
     if (this.startedMs === null) this.startedMs = nowMs
-    const dueCount = Math.floor(((nowMs - this.startedMs) * workload.recordsPerSec) / 1000) + 1
+    const perMs = workload.recordsPerSec / 1000
+    // Record i is due at startedMs + i / perMs; the workload sends those due before stopAtMs.
+    // (The small slack keeps a due time that floating point lands a hair late on its tick.)
+    const total = workload.stopAtMs === undefined ? Infinity : Math.max(0, Math.ceil((workload.stopAtMs - this.startedMs) * perMs - SLACK))
+    const dueCount = Math.min(total, Math.floor((nowMs - this.startedMs) * perMs + SLACK) + 1)
     const records: SendRecord[] = []
     while (this.sent < dueCount) records.push(this.record(this.sent++))
-    const nextDueMs = this.startedMs + (this.sent * 1000) / workload.recordsPerSec
+    if (this.sent >= total) return { records, nextAtMs: null }
+    const nextDueMs = this.startedMs + this.sent / perMs
     return { records, nextAtMs: Math.max(nextDueMs, nowMs + TICK_MS) }
   }
 
   private record(index: number): SendRecord {
+    if (this.workload.uniqueValues === false) return { topic: this.workload.topic, key: this.key(), value: this.padding }
     // "<producer>-<n>:" then padding up to valueBytes: unique, and the requested size.
     const head = `${this.valuePrefix}-${index}:`
     const value = head.length >= this.padding.length ? head : head + this.padding.slice(head.length)
