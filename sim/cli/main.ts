@@ -2,8 +2,9 @@
 // 2 bad usage or bad input. With --json the last line printed is one JSON object.
 
 import { benchKernel } from '../bench/kernel.ts'
+import { benchE2e } from '../bench/e2e.ts'
 import { benchReplication } from '../bench/replication.ts'
-import { FUZZ_PROFILES, describeSchedule, runFuzz, type FuzzProfileName } from '../fuzz/fuzz.ts'
+import { FUZZ_PROFILES, describeSchedule, isFailure, runFuzz, verdict, type FuzzProfileName } from '../fuzz/fuzz.ts'
 import { runDemo } from '../demo/run.ts'
 import { InputError } from '../input.ts'
 import { formatRecord } from '../trace.ts'
@@ -23,6 +24,7 @@ const BENCH_CASES: Record<string, () => Record<string, unknown>> = {
   kernel: () => ({ ...benchKernel(wallNowMs) }),
   // Reads the heap itself, at the end of its run while the cluster is still alive.
   replication: () => ({ ...benchReplication(wallNowMs, heapUsedMb) }),
+  e2e: () => ({ ...benchE2e(wallNowMs, heapUsedMb) }),
 }
 
 const commands: Record<string, Command> = {
@@ -90,13 +92,13 @@ const commands: Record<string, Command> = {
         from,
         stopAtFirstFailure: args.flags.has('stop-at-first'),
         onSeed: (result) => {
-          if (result.violations.length > 0 || result.lostWrites > 0 || result.duplicates > 0 || !result.settled) {
-            out(`seed ${result.seed}: ${result.violations.length} violation(s), ${result.lostWrites} lost acknowledged write(s), ${result.duplicates} duplicate(s)${result.settled ? '' : `, did not settle: ${result.unsettledReason}`}`)
+          if (isFailure(result)) {
+            out(`seed ${result.seed}: ${result.violations.length} violation(s), ${result.lostWrites} lost acknowledged write(s), ${result.duplicates} duplicate(s), ${result.reorders} reordered${result.settled ? '' : `, did not settle: ${result.unsettledReason}`}`)
           }
         },
       })
       out('')
-      out(`runs: ${report.runs}; invariant violations: ${report.violations}; lost acknowledged writes: ${report.lostWrites}; duplicates: ${report.duplicates}; runs that did not settle: ${report.unsettled}`)
+      out(`runs: ${report.runs}; invariant violations: ${report.violations}; lost acknowledged writes: ${report.lostWrites}; duplicates: ${report.duplicates}; reordered: ${report.reorders}; runs that did not settle: ${report.unsettled}`)
       const failure = report.firstFailure
       if (failure) {
         out(`first failing seed: ${failure.seed} (replay: kafkasim fuzz --profile ${profile} --seeds 1 --from ${failure.seed})`)
@@ -108,16 +110,7 @@ const commands: Record<string, Command> = {
       } else {
         out('no failing seed')
       }
-      const expectLoss = FUZZ_PROFILES[profile as FuzzProfileName].expectLoss
-      out(
-        expectLoss
-          ? report.expectationMet
-            ? `as expected for ${profile}: acknowledged writes can be lost`
-            : `unexpected for ${profile}: no acknowledged write was lost in these seeds (try more)`
-          : report.expectationMet
-            ? `as expected for ${profile}: nothing lost, no invariant broken`
-            : `FAILED: the ${profile} profile must lose nothing and break no invariant`,
-      )
+      out(verdict(report))
       if (args.flags.has('json')) {
         out(JSON.stringify({
           profile,

@@ -1,6 +1,7 @@
-// `kafkasim fuzz`: many seeded runs of a produce workload under a random fault schedule,
-// with the invariant checkers on; then a heal-and-settle phase, and a history check that
-// every acknowledged record is on the leader exactly once, at its offset.
+// `kafkasim fuzz`: many seeded runs of a producer's workload under a random fault
+// schedule, with the invariant checkers on; then a heal-and-settle phase, and the history
+// checker (checkers/history.ts): every acknowledged record on the leader at its offset,
+// none twice, none out of its producer's order.
 //
 // Profiles (../shared/API.md):
 // - safe: acks=all, min.insync.replicas=2, RF=3, unclean elections off. Must find nothing.
@@ -11,34 +12,48 @@
 //   the wrong moment loses it. Must find lost acknowledged writes.
 // - unclean: acks=all but min.insync.replicas=1 and unclean.leader.election.enable=true.
 //   An out-of-sync replica may be elected and the suffix is lost. Must find lost writes.
+// - no-idempotence: safe's cluster, but the producer has enable.idempotence=false (retries
+//   on, max.in.flight.requests.per.connection=5). A retry of a write whose answer was lost
+//   writes it again; a retry behind a later request that succeeded lands after it. Must
+//   find duplicates and reorders. `safe` runs the very same schedules with idempotence on.
 
+import { checkHistory, committedLogs } from '../checkers/history.ts'
 import { InvariantCheckers, type Violation } from '../checkers/invariants.ts'
 import { Cluster, CONTROLLER_ID } from '../cluster.ts'
 import { InputError } from '../input.ts'
 import { RandomStreams } from '../random.ts'
 import { describeFault, randomSchedule, type FaultKind, type ScheduledFault } from './schedule.ts'
 
-export type FuzzProfileName = 'safe' | 'acks1' | 'unclean'
+export type FuzzProfileName = 'safe' | 'acks1' | 'unclean' | 'no-idempotence'
+
+/** What a profile exists to show: nothing wrong, or that its settings can lose, duplicate or reorder writes. */
+type Expectation = 'nothing' | 'loss' | 'duplicates-and-reorders'
 
 interface FuzzProfile {
-  acks: -1 | 1
+  /** Broker (cluster) config. */
   config: Record<string, unknown>
+  /** Producer config, beside the ones every profile shares (PRODUCER_CONFIG). */
+  producer: Record<string, unknown>
   weights: Record<FaultKind, number>
-  /** What the profile exists to show: nothing lost, or that writes can be lost. */
-  expectLoss: boolean
+  expect: Expectation
 }
 
-const WEIGHTS: Record<FaultKind, number> = { crash: 4, 'power-fail': 2, pause: 2, isolate: 2, partition: 2, block: 1 }
+const WEIGHTS: Record<FaultKind, number> = { crash: 4, 'power-fail': 2, pause: 2, isolate: 2, partition: 2, block: 1, 'client-drop': 4 }
+const SAFE_CLUSTER = { 'min.insync.replicas': 2, 'unclean.leader.election.enable': false, 'log.flush.interval.messages': 1 }
+/** A short request timeout, so that dropped requests are retried within the fault phase. */
+const PRODUCER_CONFIG = { 'request.timeout.ms': 5000 }
 
 export const FUZZ_PROFILES: Record<FuzzProfileName, FuzzProfile> = {
-  safe: {
-    acks: -1,
-    config: { 'min.insync.replicas': 2, 'unclean.leader.election.enable': false, 'log.flush.interval.messages': 1 },
+  safe: { config: SAFE_CLUSTER, producer: { acks: 'all' }, weights: WEIGHTS, expect: 'nothing' },
+  // acks=1 turns idempotence off (Kafka does so when enable.idempotence is not set).
+  acks1: { config: {}, producer: { acks: '1' }, weights: WEIGHTS, expect: 'loss' },
+  unclean: { config: { 'min.insync.replicas': 1, 'unclean.leader.election.enable': true }, producer: { acks: 'all' }, weights: WEIGHTS, expect: 'loss' },
+  'no-idempotence': {
+    config: SAFE_CLUSTER,
+    producer: { acks: 'all', 'enable.idempotence': false, 'max.in.flight.requests.per.connection': 5 },
     weights: WEIGHTS,
-    expectLoss: false,
+    expect: 'duplicates-and-reorders',
   },
-  acks1: { acks: 1, config: {}, weights: WEIGHTS, expectLoss: true },
-  unclean: { acks: -1, config: { 'min.insync.replicas': 1, 'unclean.leader.election.enable': true }, weights: WEIGHTS, expectLoss: true },
 }
 
 export interface FuzzOptions {
@@ -51,6 +66,8 @@ export interface FuzzOptions {
   settleTimeoutMs?: number
   /** Stop at the first failing seed. */
   stopAtFirstFailure?: boolean
+  /** Stop as soon as the profile has shown what it exists to show (for the unsafe profiles' positive controls). */
+  stopWhenExpectationMet?: boolean
   /** Called after each seed, for progress output. */
   onSeed?: (result: SeedResult) => void
 }
@@ -63,8 +80,10 @@ export interface SeedResult {
   acknowledged: number
   /** Acknowledged records missing from the leader's log, or not at their offset. */
   lostWrites: number
-  /** Records present more than once in a leader's log. */
+  /** Extra copies of records in a leader's log. */
   duplicates: number
+  /** Records the log holds after a record their producer sent later. */
+  reorders: number
   settled: boolean
   /** Why the cluster did not settle in time, when it did not. */
   unsettledReason?: string
@@ -90,10 +109,11 @@ export interface FuzzReport {
 const TOPIC = 'fuzz'
 const PARTITIONS = 3
 const RECORDS_PER_SEC = 60
-const CLIENT_ID = 'client-1'
+const KEYS = 12
+const CLIENT_ID = 'producer-1'
 
 export function isFailure(result: SeedResult): boolean {
-  return result.violations.length > 0 || result.lostWrites > 0 || result.duplicates > 0 || !result.settled
+  return result.violations.length > 0 || result.lostWrites > 0 || result.duplicates > 0 || result.reorders > 0 || !result.settled
 }
 
 export function runFuzz(options: FuzzOptions): FuzzReport {
@@ -119,6 +139,7 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
     report.violations += result.violations.length
     report.lostWrites += result.lostWrites
     report.duplicates += result.duplicates
+    report.reorders += result.reorders
     if (!result.settled) report.unsettled++
     options.onSeed?.(result)
     if (isFailure(result) && report.firstFailingSeed === null) {
@@ -126,9 +147,40 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
       report.firstFailure = result
       if (options.stopAtFirstFailure) break
     }
+    if (options.stopWhenExpectationMet && profile.expect !== 'nothing' && expectationMet(profile.expect, report)) break
   }
-  report.expectationMet = profile.expectLoss ? report.lostWrites > 0 : report.firstFailingSeed === null
+  report.expectationMet = expectationMet(profile.expect, report)
   return report
+}
+
+function expectationMet(expect: Expectation, report: FuzzReport): boolean {
+  switch (expect) {
+    case 'nothing':
+      return report.firstFailingSeed === null
+    case 'loss':
+      return report.lostWrites > 0
+    case 'duplicates-and-reorders':
+      return report.duplicates > 0 && report.reorders > 0
+  }
+}
+
+/** One line saying whether the run showed what its profile exists to show. */
+export function verdict(report: FuzzReport): string {
+  const { profile, expectationMet } = report
+  switch (FUZZ_PROFILES[profile].expect) {
+    case 'nothing':
+      return expectationMet
+        ? `as expected for ${profile}: nothing lost, duplicated or reordered, no invariant broken`
+        : `FAILED: the ${profile} profile must lose, duplicate and reorder nothing and break no invariant`
+    case 'loss':
+      return expectationMet
+        ? `as expected for ${profile}: acknowledged writes can be lost`
+        : `unexpected for ${profile}: no acknowledged write was lost in these seeds (try more)`
+    case 'duplicates-and-reorders':
+      return expectationMet
+        ? `as expected for ${profile}: retries without idempotence duplicate and reorder writes`
+        : `unexpected for ${profile}: no duplicate and reorder both seen in these seeds (try more)`
+  }
 }
 
 export function runFuzzSeed(profileName: FuzzProfileName, seed: number, options: Pick<FuzzOptions, 'faultPhaseMs' | 'settleTimeoutMs'> = {}): SeedResult {
@@ -138,14 +190,10 @@ export function runFuzzSeed(profileName: FuzzProfileName, seed: number, options:
   const cluster = new Cluster({ seed, brokers: 3, config: profile.config, traceCapacity: 2000 })
   cluster.createTopic(TOPIC, { partitions: PARTITIONS, replicationFactor: 3 })
   const checkers = new InvariantCheckers(cluster)
-  cluster.addRawClient(CLIENT_ID, {
-    requestTimeoutMs: 5000,
-    workload: {
-      partitions: Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: TOPIC, partition })),
-      acks: profile.acks,
-      recordsPerSec: RECORDS_PER_SEC,
-      stopAtMs: cluster.now + faultPhaseMs,
-    },
+  // Keyed records: each key's records go to one partition, in send order if all is well.
+  cluster.addProducer(CLIENT_ID, {
+    config: { ...PRODUCER_CONFIG, ...profile.producer },
+    workload: { topic: TOPIC, recordsPerSec: RECORDS_PER_SEC, keys: { kind: 'uniform', keys: KEYS }, stopAtMs: cluster.now + faultPhaseMs },
   })
   const schedule = randomSchedule(new RandomStreams(seed).stream('fuzz:schedule'), {
     brokers: cluster.brokerIds,
@@ -155,6 +203,8 @@ export function runFuzzSeed(profileName: FuzzProfileName, seed: number, options:
     weights: profile.weights,
     maxDurationMs: 40_000,
     controllerShare: 0.1,
+    client: CLIENT_ID,
+    maxClientDropMs: 2000,
   })
   const start = cluster.now
   for (const fault of schedule) {
@@ -178,7 +228,7 @@ export function runFuzzSeed(profileName: FuzzProfileName, seed: number, options:
     unsettledReason = unsettled(cluster) ?? String(error)
   }
   checkers.stop()
-  const history = checkHistory(cluster)
+  const history = checkHistory(cluster.history, committedLogs(cluster))
   return {
     seed,
     schedule,
@@ -187,10 +237,11 @@ export function runFuzzSeed(profileName: FuzzProfileName, seed: number, options:
     acknowledged: history.acknowledged,
     lostWrites: history.lost.length,
     duplicates: history.duplicates,
+    reorders: history.reorders,
     settled,
     ...(unsettledReason !== undefined ? { unsettledReason } : {}),
     events: cluster.sim.eventCount,
-    lostExamples: history.lost.slice(0, 5),
+    lostExamples: history.lost.slice(0, 5).map(({ partition, offset, value }) => ({ partition, offset, value })),
   }
 }
 
@@ -231,6 +282,7 @@ function applyFault(cluster: Cluster, fault: ScheduledFault, faultPhaseEndMs: nu
       return
     }
     case 'block':
+    case 'client-drop':
       sim.network.block(node, fault.to!)
       undo(`unblock ${String(node)} -> ${String(fault.to)}`, () => sim.network.unblock(node, fault.to!))
       return
@@ -258,44 +310,9 @@ function unsettled(cluster: Cluster): string | null {
       }
     }
   }
-  const client = cluster.rawClient(CLIENT_ID)
-  if (client.produces.some((p) => p.status === 'pending')) return 'the client still waits for answers'
+  const pending = cluster.history.pendingCount()
+  if (pending > 0) return `the producer still waits for the outcome of ${pending} record(s)`
   return null
-}
-
-/** Every acknowledged record present exactly once, at its offset, on the partition's leader. */
-function checkHistory(cluster: Cluster): { produced: number; acknowledged: number; lost: SeedResult['lostExamples']; duplicates: number } {
-  const client = cluster.rawClient(CLIENT_ID)
-  const controller = cluster.controller()
-  const logs = new Map<string, { byOffset: Map<number, string | null>; counts: Map<string | null, number> }>()
-  let duplicates = 0
-  for (let partition = 0; partition < PARTITIONS; partition++) {
-    const name = `${TOPIC}-${partition}`
-    const leaderId = controller?.image.topic(TOPIC)?.partitions.get(partition)?.leader ?? -1
-    const leader = leaderId >= 0 ? cluster.brokerNode(leaderId)?.partitions.get(name) : undefined
-    const byOffset = new Map<number, string | null>()
-    const counts = new Map<string | null, number>()
-    for (const batch of leader?.log.batches() ?? []) {
-      for (const r of batch.records) {
-        byOffset.set(batch.baseOffset + r.offsetDelta, r.value)
-        counts.set(r.value, (counts.get(r.value) ?? 0) + 1)
-      }
-    }
-    for (const count of counts.values()) if (count > 1) duplicates += count - 1
-    logs.set(name, { byOffset, counts })
-  }
-  const lost: SeedResult['lostExamples'] = []
-  let acknowledged = 0
-  for (const produce of client.produces) {
-    if (produce.status !== 'acked') continue
-    const log = logs.get(`${produce.topic}-${produce.partition}`)!
-    produce.values.forEach((value, i) => {
-      acknowledged++
-      const offset = produce.baseOffset! + i
-      if (log.byOffset.get(offset) !== value) lost.push({ partition: `${produce.topic}-${produce.partition}`, offset, value })
-    })
-  }
-  return { produced: client.produces.length, acknowledged, lost, duplicates }
 }
 
 export function describeSchedule(schedule: readonly ScheduledFault[]): string[] {

@@ -5,14 +5,20 @@
 import type { NodeId } from '../../core/node.ts'
 import type { RandomStream } from '../random.ts'
 
-export type FaultKind = 'crash' | 'power-fail' | 'pause' | 'isolate' | 'partition' | 'block'
+/**
+ * block: a one-way cut between two brokers. client-drop: a one-way cut between the client
+ * and a broker, short enough to end while the client's requests are still waiting: dropped
+ * requests time out and are retried, dropped responses make the client retry a write the
+ * broker already has.
+ */
+export type FaultKind = 'crash' | 'power-fail' | 'pause' | 'isolate' | 'partition' | 'block' | 'client-drop'
 
 export interface ScheduledFault {
   atMs: number
   kind: FaultKind
   /** The node hit (for partition: the node cut off from the other brokers). */
   node: NodeId
-  /** For a one-way block: the receiver. */
+  /** For a one-way block or client-drop: the receiver. */
   to?: NodeId
   /** How long until it is undone (restart, resume, heal). */
   durationMs: number
@@ -29,11 +35,15 @@ export interface ScheduleOptions {
   maxDurationMs: number
   /** Probability that a fault hits the controller rather than a broker. */
   controllerShare: number
+  /** The client node that client-drop faults cut from a broker. */
+  client?: NodeId
+  /** Longest client-drop, ms (they are short: a few request timeouts' worth of traffic). */
+  maxClientDropMs?: number
 }
 
 export function randomSchedule(random: RandomStream, options: ScheduleOptions): ScheduledFault[] {
   const count = options.faults.min + random.int(options.faults.max - options.faults.min + 1)
-  const kinds = (Object.keys(options.weights) as FaultKind[]).filter((k) => options.weights[k] > 0)
+  const kinds = (Object.keys(options.weights) as FaultKind[]).filter((k) => options.weights[k] > 0 && (k !== 'client-drop' || options.client !== undefined))
   const total = kinds.reduce((sum, k) => sum + options.weights[k], 0)
   const faults: ScheduledFault[] = []
   for (let i = 0; i < count; i++) {
@@ -55,12 +65,22 @@ export function randomSchedule(random: RandomStream, options: ScheduleOptions): 
       durationMs: Math.round(random.uniform(200, options.maxDurationMs)),
     }
     if (kind === 'block') fault.to = random.pick(options.brokers.filter((b) => b !== node))
+    if (kind === 'client-drop') {
+      // Requests (client -> broker) or responses (broker -> client), at random.
+      if (random.chance(0.5)) {
+        fault.to = node
+        fault.node = options.client!
+      } else {
+        fault.to = options.client!
+      }
+      fault.durationMs = Math.round(random.uniform(20, options.maxClientDropMs ?? 2000))
+    }
     faults.push(fault)
   }
   return faults.sort((a, b) => a.atMs - b.atMs)
 }
 
 export function describeFault(fault: ScheduledFault): string {
-  const target = fault.kind === 'block' ? `${String(fault.node)} -> ${String(fault.to)}` : String(fault.node)
+  const target = fault.to !== undefined ? `${String(fault.node)} -> ${String(fault.to)}` : String(fault.node)
   return `at ${fault.atMs} ms: ${fault.kind} ${target} for ${fault.durationMs} ms`
 }
