@@ -85,6 +85,12 @@ class PendingEvent {
   incarnation = 0
   /** Timer id, or 0. */
   timer = 0
+  /**
+   * The timer's number in the run: 1 for the first timer set, 2 for the next. The trace
+   * records this, not the id: ids name pool slots, whose reuse depends on how a run was
+   * sliced into step() calls, while this depends only on the run.
+   */
+  timerNumber = 0
   /** Timer name or action label. */
   name = ''
   cancelled = false
@@ -200,6 +206,8 @@ export class Simulation {
   readonly trace: Trace
   private clock = 0
   private processed = 0
+  /** Timers set so far in the run (see PendingEvent.timerNumber). */
+  private timersSet = 0
   private readonly queue = new EventQueue<PendingEvent>()
   private readonly eventPool: PendingEvent[] = []
   /** Every pooled event ever created, by slot. */
@@ -544,6 +552,7 @@ export class Simulation {
     const event = this.newEvent(TIMER, host, null, data, host.incarnation)
     const id = event.generation * EVENT_SLOTS + event.slot
     event.timer = id
+    event.timerNumber = ++this.timersSet
     event.name = name
     host.pendingTimers++
     this.queue.push(this.clock + delayMs, event)
@@ -618,7 +627,7 @@ export class Simulation {
     target.pendingTimers--
     // Fired: a cancelTimer from inside its own handler must be the no-op it is for any fired timer.
     event.cancelled = true
-    this.trace.recordTimer(this.clock, target.id, target.idHash, event.name, event.timer)
+    this.trace.recordTimer(this.clock, target.id, target.idHash, event.name, event.timerNumber)
     target.instance!.onTimer(event.name, event.payload, event.timer)
   }
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { createCluster, type Cluster } from '../sim/cluster.ts'
 import { runDemo } from '../sim/demo/run.ts'
 import type { TraceRecord } from '../sim/trace.ts'
 import { buildWorkload, runWorkload, type Fault, type FaultKind, type WorkloadPlan } from './support/workload.ts'
@@ -83,4 +84,32 @@ describe('determinism', () => {
     expect(first.consumed).toBeGreaterThanOrEqual(first.acknowledged)
     expect(first.notable.map((r) => r.type)).toEqual(expect.arrayContaining(['crash', 'restart', 'become-leader', 'isr-expand-proposed']))
   })
+})
+
+describe('determinism, however a run is sliced', () => {
+  /** A cluster run in which, once `reach` has run it to some point, a crash is scheduled at `crashAt(now)`. */
+  function slicedRun(seed: number, reach: (cluster: Cluster) => void, crashAt: (nowMs: number) => number): { hash: string; events: number } {
+    const cluster = createCluster({ seed })
+    cluster.createTopic('t', { partitions: 3, replicationFactor: 3 })
+    cluster.addProducer('p', { workload: { topic: 't', recordsPerSec: 300, keys: { kind: 'uniform', keys: 9 } } })
+    reach(cluster)
+    cluster.sim.at(crashAt(cluster.now), 'crash broker 2', () => cluster.crashBroker(2))
+    cluster.sim.runUntil(() => cluster.now >= 5000, { timeoutMs: 10_000 })
+    return { hash: cluster.trace.hash(), events: cluster.sim.eventCount }
+  }
+
+  it('an action taken after the same event gives the same run, whether the run got there in time slices or event by event', () => {
+    fc.assert(fc.property(seed, fc.double({ min: 0.05, max: 3, noNaN: true }), fc.integer({ min: 50, max: 400 }), (s, sliceMs, slices) => {
+      let eventCount = 0
+      let actionAtMs = 0
+      const bySlices = slicedRun(s, (cluster) => {
+        for (let i = 0; i < slices; i++) cluster.advance(sliceMs)
+        eventCount = cluster.sim.eventCount
+      }, (now) => (actionAtMs = now + 7))
+      const byEvents = slicedRun(s, (cluster) => {
+        while (cluster.sim.eventCount < eventCount) cluster.sim.step()
+      }, () => actionAtMs)
+      expect(byEvents).toEqual(bySlices)
+    }), { numRuns: 30 })
+  }, 60_000)
 })
