@@ -1,0 +1,146 @@
+// The visualizer's engine, in Node: whatever the page does (play in frames of any size,
+// step, jump back and forth, act in between), a replay of the session from its seed and
+// recorded actions goes through the same events: the trace hashes match. And links: a
+// session survives its link, and bad links are named, never thrown.
+
+import { describe, expect, it } from 'vitest'
+import { RandomStreams } from '../../sim/random.ts'
+import { actionFromText, actionToText, type NodeVerb } from '../../web/engine/actions.ts'
+import { Engine, type Task } from '../../web/engine/engine.ts'
+import type { Frame } from '../../web/engine/protocol.ts'
+import { Run } from '../../web/engine/run.ts'
+import { DEFAULT_SETTINGS, linkFor, parseLink, type SessionSpec } from '../../web/engine/spec.ts'
+
+const clock = { now: () => performance.now() }
+
+function finish(task: Task): Frame {
+  for (;;) {
+    const next = task.next()
+    if (next.done) {
+      if (next.value.kind !== 'frame') throw new Error(`expected a frame, got ${next.value.kind}`)
+      return next.value.frame
+    }
+  }
+}
+
+function replayHash(spec: SessionSpec, events: number): string {
+  const run = Run.fromSpec(spec)
+  run.advance({ events, timeMs: Infinity })
+  expect(run.actionErrors).toEqual([])
+  return run.cluster.trace.hash()
+}
+
+describe('the engine', () => {
+  it('replays a session to the same trace, however the page played it', () => {
+    const verbs: NodeVerb[] = ['crash', 'power-fail', 'restart', 'pause', 'resume', 'isolate', 'rejoin']
+    for (let seed = 0; seed < 16; seed++) {
+      const random = new RandomStreams(seed).stream('engine-test')
+      const engine = new Engine({ seed, settings: { ...DEFAULT_SETTINGS }, actions: [] }, clock)
+      let t = 3000
+      for (let i = 0; i < 40; i++) {
+        t += random.uniform(1, 800)
+        const r = random.next()
+        if (r < 0.45) engine.advance(t, 1e9, false)
+        else if (r < 0.55) engine.step()
+        else if (r < 0.6) finish(engine.jumpTask({ timeMs: Math.max(0, engine.liveRun.position.timeMs - random.uniform(0, 3000)) }))
+        else if (r < 0.64) finish(engine.jumpTask({ events: Math.max(0, engine.liveRun.position.events - 1) }))
+        else if (r < 0.68) finish(engine.jumpTask({ seq: Math.floor(engine.liveRun.position.seq * random.next()) }))
+        else {
+          const view = engine.frame(null).view
+          const broker = random.pick(view.brokers)
+          const legal = verbs.filter((v) =>
+            v === 'crash' || v === 'power-fail' ? broker.process !== 'crashed' : v === 'restart' ? broker.process === 'crashed' : v === 'pause' ? broker.process === 'up' : v === 'resume' ? broker.process === 'paused' : v === 'isolate' ? !broker.isolated : broker.isolated,
+          )
+          engine.act({ verb: random.pick(legal), node: broker.brokerId })
+        }
+      }
+      const live = engine.frame(null)
+      expect(replayHash(engine.session, live.position.events), `seed ${seed}`).toBe(live.traceHash)
+    }
+  })
+
+  it('goes back and forth in time to exact positions, reusing runs as checkpoints', () => {
+    const engine = new Engine({ seed: 11, settings: { ...DEFAULT_SETTINGS }, actions: [] }, clock)
+    engine.advance(8000, 1e9, false)
+    const leader = engine.frame(null).view.partitions[0]!.leader
+    engine.act({ verb: 'crash', node: leader })
+    const head = engine.advance(40_000, 1e9, false)
+    expect(head.view.partitions[0]!.leader).not.toBe(leader)
+
+    const back = finish(engine.jumpTask({ timeMs: 7000 }))
+    expect(back.position.timeMs).toBe(7000)
+    expect(back.view.partitions[0]!.leader).toBe(leader)
+    expect(back.checkpoints).toContain(head.position.timeMs)
+
+    const bySeq = finish(engine.jumpTask({ seq: 5000 }))
+    expect(bySeq.position.seq).toBeGreaterThan(5000)
+    const stepBack = finish(engine.jumpTask({ events: bySeq.position.events - 1 }))
+    expect(stepBack.position.events).toBe(bySeq.position.events - 1)
+
+    const again = finish(engine.jumpTask({ events: head.position.events, timeMs: head.position.timeMs }))
+    expect(again.traceHash).toBe(head.traceHash)
+    expect(again.position).toEqual(head.position)
+  })
+
+  it('acting in the past starts a new timeline: later actions and runs are dropped', () => {
+    const engine = new Engine({ seed: 5, settings: { ...DEFAULT_SETTINGS }, actions: [] }, clock)
+    engine.advance(6000, 1e9, false)
+    engine.act({ verb: 'crash', node: 1 })
+    engine.advance(20_000, 1e9, false)
+    engine.act({ verb: 'restart', node: 1 })
+    engine.advance(30_000, 1e9, false)
+    finish(engine.jumpTask({ timeMs: 10_000 }))
+    engine.act({ verb: 'pause', node: 2 })
+    expect(engine.session.actions.map((a) => a.action.verb)).toEqual(['crash', 'pause'])
+    const frame = engine.advance(25_000, 1e9, false)
+    expect(frame.checkpoints.every((t) => t <= 25_000)).toBe(true)
+    expect(replayHash(engine.session, frame.position.events)).toBe(frame.traceHash)
+  })
+})
+
+describe('session links', () => {
+  it('carry the seed, settings, actions and position exactly', () => {
+    const engine = new Engine({ seed: 77, settings: { ...DEFAULT_SETTINGS, brokers: 4, partitions: 9, replicationFactor: 3, minInsyncReplicas: 1, uncleanElection: true, producers: 1, acks: 0, recordsPerSec: 33, consumers: 2, checks: false }, actions: [] }, clock)
+    engine.advance(5000.123, 1e9, false)
+    engine.act({ verb: 'partition', groups: [[1, 'controller'], [2, 3, 4]] })
+    engine.step()
+    engine.act({ verb: 'set-config', name: 'unclean.leader.election.enable', value: false })
+    engine.act({ verb: 'add-producer', acks: -1, rate: 7 })
+    engine.act({ verb: 'set-acks', id: 'producer-2', acks: 1 })
+    engine.act({ verb: 'remove-consumer', id: 'consumer-1' })
+    const frame = engine.advance(9000, 1e9, false)
+    const link = linkFor(engine.session, { timeMs: frame.position.timeMs, events: frame.position.events })
+    const parsed = parseLink(link)
+    expect(parsed.errors).toEqual([])
+    expect(parsed.spec).toEqual(engine.session)
+    expect(parsed.position).toEqual({ timeMs: frame.position.timeMs, events: frame.position.events })
+    expect(engine.session.actions.some((a) => !a.peeked)).toBe(true)
+    for (const a of engine.session.actions) expect(actionFromText(actionToText(a), { brokers: 4, replicationFactor: 3, maxTimeMs: 1e9 })).toEqual(a)
+  })
+
+  it('name what is wrong with a bad link and fall back to defaults, never throwing', () => {
+    const cases: [string, string][] = [
+      ['?seed=-1', 'seed must be a non-negative integer; got "-1"'],
+      ['?seed=1e3', 'seed must be a non-negative integer; got "1e3"'],
+      ['?brokers=0', 'brokers must be an integer from 1 to 9; got "0"'],
+      ['?brokers=2&rf=3', 'rf must be an integer from 1 to the number of brokers; got "3". Using 2.'],
+      ['?acks=2', 'acks must be "all", "1" or "0"; got "2"'],
+      ['?actions=1@1:crash:7', 'broker 7 does not exist (brokers are 1 to 3)'],
+      ['?actions=1@1:crash', '"crash" takes 1 argument, got 0'],
+      ['?actions=5@9:heal~4@10:heal', 'actions must be in the order they were taken'],
+      ['?actions=1@1:set-config:retention.ms:1', 'cannot be changed here'],
+      ['?actions=99999999999@1:heal', 'beyond the 21600000 ms a session may last'],
+      ['?t=-5', 't (where to open the run) must be a time'],
+      ['?e=5', 'e (an event count) only counts together with t'],
+      ['?scenario=x.yaml', 'Scenario files are not available in the visualizer yet'],
+      ['?seed=1&seed=2', 'appears more than once'],
+      ['?%3Cscript%3E=1', 'Unknown parameter "<script>"'],
+    ]
+    for (const [query, message] of cases) {
+      const parsed = parseLink(query)
+      expect(parsed.errors.join(' | '), query).toContain(message)
+    }
+    expect(parseLink('?brokers=1').spec.settings).toMatchObject({ brokers: 1, replicationFactor: 1, minInsyncReplicas: 1 })
+    expect(parseLink('').errors).toEqual([])
+  })
+})
