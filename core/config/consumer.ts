@@ -11,6 +11,7 @@
 // The checks across configs (auto commit without a group, the group protocol's own
 // configs, heartbeat against session timeout) are in clients.ts.
 
+import { COMMON_CLIENT_CONFIG_DEFS } from './common-client.ts'
 import type { ConfigDef } from './types.ts'
 
 /**
@@ -145,16 +146,7 @@ export const CONSUMER_CONFIG_DEFS = {
     min: 0, bounds: 'kafka', unit: 'ms',
     doc: 'Timeout of consumer calls that take no timeout of their own (commitSync, position, ...).',
   },
-  'retry.backoff.ms': {
-    type: 'long', default: 100, // CommonClientConfigs.DEFAULT_RETRY_BACKOFF_MS, atLeast(0L)
-    min: 0, bounds: 'kafka', unit: 'ms',
-    doc: 'First wait before a retry; it doubles per failure up to retry.backoff.max.ms (with 20% jitter).',
-  },
-  'retry.backoff.max.ms': {
-    type: 'long', default: 1000, // CommonClientConfigs.DEFAULT_RETRY_BACKOFF_MAX_MS, atLeast(0L)
-    min: 0, bounds: 'kafka', unit: 'ms',
-    doc: 'Longest wait between retries.',
-  },
+  ...COMMON_CLIENT_CONFIG_DEFS,
   'metadata.max.age.ms': {
     type: 'long', default: 300000, // ConsumerConfig CONFIG: 5 * 60 * 1000, atLeast(0)
     min: 0, bounds: 'kafka', unit: 'ms',

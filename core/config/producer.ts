@@ -8,6 +8,7 @@
 //                        (configureDeliveryTimeout)
 // The checks across configs (idempotence, the delivery timeout) are in clients.ts.
 
+import { COMMON_CLIENT_CONFIG_DEFS } from './common-client.ts'
 import type { ConfigDef } from './types.ts'
 import { INT_MAX } from './types.ts'
 
@@ -95,17 +96,7 @@ export const PRODUCER_CONFIG_DEFS = {
     min: 0, bounds: 'kafka', unit: 'ms',
     doc: 'Upper bound on the time from send() to success or failure, retries included.',
   },
-  'retry.backoff.ms': {
-    type: 'long', default: 100, // CommonClientConfigs.DEFAULT_RETRY_BACKOFF_MS, atLeast(0L)
-    min: 0, bounds: 'kafka', unit: 'ms',
-    doc: 'First wait before a retry; it doubles per failure up to retry.backoff.max.ms (with 20% jitter).',
-  },
-  'retry.backoff.max.ms': {
-    // Below retry.backoff.ms it becomes a constant backoff (CommonClientConfigs.warnDisablingExponentialBackoff only warns).
-    type: 'long', default: 1000, // CommonClientConfigs.DEFAULT_RETRY_BACKOFF_MAX_MS, atLeast(0L)
-    min: 0, bounds: 'kafka', unit: 'ms',
-    doc: 'Longest wait between retries.',
-  },
+  ...COMMON_CLIENT_CONFIG_DEFS,
   'metadata.max.age.ms': {
     type: 'long', default: 300000, // ProducerConfig CONFIG: 5 * 60 * 1000, atLeast(0)
     min: 0, bounds: 'kafka', unit: 'ms',
