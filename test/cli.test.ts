@@ -29,7 +29,7 @@ describe('kafkasim CLI', () => {
     expect(a.stdout).toContain('events: ')
     expect(a.stdout).toMatch(/simulated time: \d+(\.\d+)? ms/)
     expect(a.stdout).toContain('become-leader')
-    expect(a.stdout).toContain('acknowledged records missing: 0')
+    expect(a.stdout).toContain('history check: 0 acknowledged records lost, 0 duplicated')
   }, 30_000)
 
   it('demo --json ends with one JSON object carrying seed, events, simTimeMs and traceHash', async () => {

@@ -1,5 +1,7 @@
-// A broker handles one request at a time per connection (kafka.network.SocketServer: a
-// channel is muted once a request is read and unmuted when its response is sent), so a
+// A broker handles one request at a time per connection (the protocol guide, "Network":
+// "The broker's request processing allows only a single in-flight request per connection
+// in order to guarantee this ordering"; kafka.network.SocketServer mutes a channel once a
+// request is read and unmutes it when its response is sent), so a
 // client's pipelined requests (max.in.flight.requests.per.connection) are answered in the
 // order they were sent, even when an earlier one waits in purgatory (acks=all, a long-poll
 // fetch). The sandbox has one connection per pair of nodes: requests from a node that

@@ -1,10 +1,11 @@
 // `kafkasim demo`: a short run of a real simulated cluster. Three brokers and a KRaft
 // controller; a topic `orders` (3 partitions, RF 3, min.insync.replicas 2); a producer
-// writing with acks=all; the leader of orders-0 crashes, the controller fences it and
-// elects a new leader, the broker comes back and rejoins the ISR; then a consumer reads
-// every partition from the start. Shared by the CLI and the browser page, so both show
-// the same run for the same seed.
-
+// (the idempotent default, acks=all) writing keyed records; a consumer reading every
+// partition from the start as records commit. The leader of orders-0 crashes 5 s in: the
+// controller fences it and elects a new leader, the producer retries on the new leader,
+// the consumer follows; the broker comes back 15 s later and rejoins the ISR. At the end
+// the history checker compares what the clients were told with the logs.
+import { checkHistory, committedLogs } from '../checkers/history.ts'
 import { createCluster } from '../cluster.ts'
 import type { TraceRecord } from '../trace.ts'
 
@@ -17,11 +18,18 @@ export interface DemoResult {
   notable: TraceRecord[]
   produced: number
   acknowledged: number
-  /** Produce requests that failed or timed out (the producer here never retries). */
-  unacknowledged: number
-  /** Acknowledged records the consumer did not find where they were acknowledged. */
+  /** Records whose delivery failed for good (the producer retries until delivery.timeout.ms). */
+  failed: number
+  /** Producer retries. */
+  retries: number
+  /** Acknowledged records not in the committed log at their offset. */
   lostAcknowledged: number
+  /** Extra copies of records in the logs. */
+  duplicates: number
   consumed: number
+  /** Committed records the consumer skipped, or received twice. */
+  consumerGaps: number
+  consumerDuplicates: number
   crashedLeader: number
   newLeader: number
   leaderEpochs: { before: number; after: number }
@@ -54,55 +62,38 @@ export function runDemo(seed: number, onRecord?: (record: TraceRecord) => void):
   })
   cluster.createTopic(TOPIC, { partitions: PARTITIONS, replicationFactor: 3 })
   const start = cluster.now
-  cluster.addRawClient('producer', {
-    requestTimeoutMs: 5000,
-    workload: {
-      partitions: Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: TOPIC, partition })),
-      acks: -1,
-      recordsPerSec: 50,
-      stopAtMs: start + 30_000,
-    },
+  cluster.addProducer('producer', {
+    config: { 'request.timeout.ms': 5000 },
+    workload: { topic: TOPIC, recordsPerSec: 50, keys: { kind: 'uniform', keys: 6 }, stopAtMs: start + 30_000 },
+  })
+  cluster.addConsumer('consumer', {
+    config: { 'auto.offset.reset': 'earliest', 'request.timeout.ms': 5000 },
+    assignment: Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: TOPIC, partition })),
+    app: { pollIntervalMs: 100, processingMsPerRecord: 0 },
   })
   const before = cluster.snapshot().topics[TOPIC]!.partitions['0']!
   const crashedLeader = before.leader
   cluster.sim.at(start + 5000, `crash broker ${crashedLeader}, the leader of ${TOPIC}-0`, () => cluster.crashBroker(crashedLeader))
   cluster.sim.at(start + 20_000, `restart broker ${crashedLeader}`, () => cluster.restartBroker(crashedLeader))
-  cluster.advance(35_000)
+  cluster.advance(DEMO_DURATION_MS)
   const after = cluster.snapshot().topics[TOPIC]!.partitions['0']!
-
-  // A consumer reads every partition from the start, up to the high watermark.
-  cluster.addRawClient('consumer')
-  for (let partition = 0; partition < PARTITIONS; partition++) {
-    cluster.sim.command('consumer', { op: 'fetch', topic: TOPIC, partition, offset: 0, maxBytes: 64 * 1024 * 1024 })
-  }
-  cluster.advance(DEMO_DURATION_MS - 35_000)
-
-  const consumer = cluster.rawClient('consumer')
-  const read = new Map<string, string | null>()
-  for (const fetch of consumer.fetches) {
-    for (const batch of fetch.batches ?? []) for (const r of batch.records) read.set(`${fetch.partition}@${batch.baseOffset + r.offsetDelta}`, r.value)
-  }
-  const producer = cluster.rawClient('producer')
-  let acknowledged = 0
-  let lostAcknowledged = 0
-  for (const produce of producer.produces) {
-    if (produce.status !== 'acked') continue
-    produce.values.forEach((value, i) => {
-      acknowledged++
-      if (read.get(`${produce.partition}@${produce.baseOffset! + i}`) !== value) lostAcknowledged++
-    })
-  }
+  const history = checkHistory(cluster.history, committedLogs(cluster))
+  const producer = cluster.producer('producer')
   return {
     seed,
     events: cluster.sim.eventCount,
     simTimeMs: Math.round(cluster.now * 1000) / 1000,
     traceHash: cluster.trace.hash(),
     notable,
-    produced: producer.produces.length,
-    acknowledged,
-    unacknowledged: producer.produces.filter((p) => p.status === 'failed' || p.status === 'timeout').length,
-    lostAcknowledged,
-    consumed: read.size,
+    produced: history.produced,
+    acknowledged: history.acknowledged,
+    failed: history.failed,
+    retries: producer.stats.retries,
+    lostAcknowledged: history.lost.length,
+    duplicates: history.duplicates,
+    consumed: history.consumed,
+    consumerGaps: history.consumerGaps,
+    consumerDuplicates: history.consumerDuplicates,
     crashedLeader,
     newLeader: after.leader,
     leaderEpochs: { before: before.leaderEpoch, after: after.leaderEpoch },
