@@ -287,3 +287,25 @@ describe('producer: bad input', () => {
     expect(cluster.sim.hasNode('p')).toBe(false)
   })
 })
+
+describe('producer: commands', () => {
+  it('a command that is not an object, or an unknown op, is refused by name', () => {
+    const cluster = safeCluster(1)
+    cluster.addProducer('p')
+    expect(() => cluster.sim.command('p', 'send')).toThrow(/expected a producer command/)
+    expect(() => cluster.sim.command('p', { op: 'sned' })).toThrow(/unknown producer command op "sned" \(known: send, flush, stopWorkload\)/)
+    expect(() => cluster.sim.command('p', { op: 'send', records: 'x' })).toThrow(/send\(records\): expected an array of records/)
+  })
+
+  it('flush sends what lingers at once', () => {
+    const cluster = safeCluster(1)
+    const producer = cluster.addProducer('p', { config: { 'linger.ms': 60_000, 'batch.size': 1_000_000 } })
+    cluster.advance(500)
+    producer.send([{ topic: TOPIC, key: 'k', value: 'v' }])
+    cluster.advance(1000)
+    expect(cluster.history.producerOutcomes('p')[0]!.status).toBe('pending')
+    cluster.sim.command('p', { op: 'flush' })
+    cluster.advance(1000)
+    expect(cluster.history.producerOutcomes('p')[0]!.status).toBe('acked')
+  })
+})

@@ -11,6 +11,7 @@
 // a batch out of order; without it, retries duplicate and, with more than one request in
 // flight, reorder.
 
+import { describeValue } from '../../describe.ts'
 import type { ErrorName } from '../../errors.ts'
 import type { Message, NodeContext, NodeId, SimNode, TimerId } from '../../node.ts'
 import {
@@ -202,6 +203,9 @@ export class Producer implements SimNode {
   }
 
   onCommand(command: unknown): unknown {
+    if (typeof command !== 'object' || command === null) {
+      throw new ClientError('IllegalArgumentException', `expected a producer command { op: 'send' | 'flush' | 'stopWorkload' }, got ${describeValue(command)}`)
+    }
     const c = command as ProducerCommand
     switch (c.op) {
       case 'send':
@@ -214,7 +218,7 @@ export class Producer implements SimNode {
         this.workload?.stop()
         return null
       default:
-        throw new ClientError('IllegalArgumentException', `unknown producer command ${JSON.stringify(command)}`)
+        throw new ClientError('IllegalArgumentException', `unknown producer command op ${describeValue((command as { op?: unknown }).op)} (known: send, flush, stopWorkload)`)
     }
   }
 
