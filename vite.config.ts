@@ -26,6 +26,9 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/browser/**'],
           environment: 'node',
+          // Tests assert behaviour, never speed; a slow or loaded machine must not fail
+          // a property test that runs many simulated seeds.
+          testTimeout: 60_000,
         },
       },
       {
