@@ -288,7 +288,274 @@ export interface AllocateProducerIdsResponse {
   producerIdLen: number
 }
 
+
+// --- Topic auto-creation (a broker asking the controller, as AutoTopicCreationManager does) -----
+
+export interface CreatableTopic {
+  name: string
+  numPartitions: number
+  replicationFactor: number
+  configs: Record<string, string>
+}
+
+export interface CreateTopicsRequest {
+  type: 'CreateTopics'
+  correlationId: number
+  topics: readonly CreatableTopic[]
+}
+
+export interface CreateTopicsResponse {
+  type: 'CreateTopicsResponse'
+  correlationId: number
+  topics: readonly { name: string; errorCode: ErrorName; errorMessage?: string }[]
+}
+
+// --- Consumer groups, classic protocol (FindCoordinator ... ListGroups) -----------------------
+
+/** FindCoordinatorRequest.CoordinatorType.GROUP: the only key type the sandbox models. */
+export interface FindCoordinatorRequest {
+  type: 'FindCoordinator'
+  correlationId: number
+  /** The group id. */
+  key: string
+}
+
+export interface FindCoordinatorResponse {
+  type: 'FindCoordinatorResponse'
+  correlationId: number
+  errorCode: ErrorName
+  /** The coordinator's broker id, -1 on error. */
+  nodeId: number
+  errorMessage?: string
+}
+
+/** JoinGroupRequest.UNKNOWN_MEMBER_ID and UNKNOWN_GENERATION_ID. */
+export const UNKNOWN_MEMBER_ID = ''
+export const UNKNOWN_GENERATION_ID = -1
+
+/**
+ * One assignor a member supports, in its order of preference. Kafka carries the consumer's
+ * Subscription serialized in `metadata`; here it is the plain object, opaque to the broker.
+ */
+export interface JoinGroupProtocol {
+  name: string
+  metadata: unknown
+}
+
+export interface JoinGroupRequest {
+  type: 'JoinGroup'
+  correlationId: number
+  groupId: string
+  sessionTimeoutMs: number
+  rebalanceTimeoutMs: number
+  memberId: string
+  groupInstanceId: string | null
+  /** "consumer" for a KafkaConsumer. */
+  protocolType: string
+  protocols: readonly JoinGroupProtocol[]
+  clientId: string
+  /** A human-readable reason, as KIP-800 added to JoinGroup and LeaveGroup. */
+  reason?: string
+}
+
+export interface JoinGroupResponseMember {
+  memberId: string
+  groupInstanceId: string | null
+  metadata: unknown
+}
+
+export interface JoinGroupResponse {
+  type: 'JoinGroupResponse'
+  correlationId: number
+  errorCode: ErrorName
+  generationId: number
+  protocolType: string | null
+  protocolName: string | null
+  leader: string
+  /** True when a static member rejoined a Stable group and no rebalance was needed (KIP-814). */
+  skipAssignment: boolean
+  memberId: string
+  /** Every member's metadata, for the leader only; empty for the others. */
+  members: readonly JoinGroupResponseMember[]
+}
+
+export interface SyncGroupAssignment {
+  memberId: string
+  assignment: unknown
+}
+
+export interface SyncGroupRequest {
+  type: 'SyncGroup'
+  correlationId: number
+  groupId: string
+  generationId: number
+  memberId: string
+  groupInstanceId: string | null
+  protocolType: string | null
+  protocolName: string | null
+  /** Only the leader sends assignments. */
+  assignments: readonly SyncGroupAssignment[]
+}
+
+export interface SyncGroupResponse {
+  type: 'SyncGroupResponse'
+  correlationId: number
+  errorCode: ErrorName
+  protocolType: string | null
+  protocolName: string | null
+  /** This member's assignment (the consumer's Assignment), null on error. */
+  assignment: unknown
+}
+
+export interface HeartbeatRequest {
+  type: 'Heartbeat'
+  correlationId: number
+  groupId: string
+  generationId: number
+  memberId: string
+  groupInstanceId: string | null
+}
+
+export interface HeartbeatResponse {
+  type: 'HeartbeatResponse'
+  correlationId: number
+  errorCode: ErrorName
+}
+
+export interface LeaveGroupRequest {
+  type: 'LeaveGroup'
+  correlationId: number
+  groupId: string
+  members: readonly { memberId: string; groupInstanceId: string | null; reason?: string }[]
+}
+
+export interface LeaveGroupResponse {
+  type: 'LeaveGroupResponse'
+  correlationId: number
+  errorCode: ErrorName
+  members: readonly { memberId: string; groupInstanceId: string | null; errorCode: ErrorName }[]
+}
+
+export interface OffsetCommitPartition {
+  topic: string
+  partition: number
+  committedOffset: number
+  /** The leader epoch of the last consumed record, -1 if unknown. */
+  committedLeaderEpoch: number
+  committedMetadata: string
+}
+
+export interface OffsetCommitRequest {
+  type: 'OffsetCommit'
+  correlationId: number
+  groupId: string
+  /** -1 with memberId "" for a consumer outside group management (manual assignment). */
+  generationIdOrMemberEpoch: number
+  memberId: string
+  groupInstanceId: string | null
+  partitions: readonly OffsetCommitPartition[]
+}
+
+export interface OffsetCommitResponse {
+  type: 'OffsetCommitResponse'
+  correlationId: number
+  partitions: readonly { topic: string; partition: number; errorCode: ErrorName }[]
+}
+
+export interface OffsetFetchRequest {
+  type: 'OffsetFetch'
+  correlationId: number
+  groupId: string
+  /** null: every partition the group has an offset for. */
+  partitions: readonly { topic: string; partition: number }[] | null
+}
+
+export interface OffsetFetchPartitionResponse {
+  topic: string
+  partition: number
+  /** -1 when the group has no offset for the partition. */
+  committedOffset: number
+  committedLeaderEpoch: number
+  metadata: string
+  errorCode: ErrorName
+}
+
+export interface OffsetFetchResponse {
+  type: 'OffsetFetchResponse'
+  correlationId: number
+  /** A group-level error (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, ...). */
+  errorCode: ErrorName
+  partitions: readonly OffsetFetchPartitionResponse[]
+}
+
+export interface DescribeGroupsRequest {
+  type: 'DescribeGroups'
+  correlationId: number
+  groups: readonly string[]
+}
+
+export interface DescribedGroupMember {
+  memberId: string
+  groupInstanceId: string | null
+  clientId: string
+  /** The member's Subscription for the group's protocol. */
+  memberMetadata: unknown
+  memberAssignment: unknown
+}
+
+export interface DescribedGroup {
+  groupId: string
+  errorCode: ErrorName
+  /** Empty, PreparingRebalance, CompletingRebalance, Stable, Dead. */
+  groupState: string
+  protocolType: string
+  protocolData: string
+  members: readonly DescribedGroupMember[]
+}
+
+export interface DescribeGroupsResponse {
+  type: 'DescribeGroupsResponse'
+  correlationId: number
+  groups: readonly DescribedGroup[]
+}
+
+export interface ListGroupsRequest {
+  type: 'ListGroups'
+  correlationId: number
+}
+
+export interface ListGroupsResponse {
+  type: 'ListGroupsResponse'
+  correlationId: number
+  errorCode: ErrorName
+  groups: readonly { groupId: string; protocolType: string; groupState: string }[]
+}
+
+export type GroupRequest =
+  | FindCoordinatorRequest
+  | JoinGroupRequest
+  | SyncGroupRequest
+  | HeartbeatRequest
+  | LeaveGroupRequest
+  | OffsetCommitRequest
+  | OffsetFetchRequest
+  | DescribeGroupsRequest
+  | ListGroupsRequest
+
+export type GroupResponse =
+  | FindCoordinatorResponse
+  | JoinGroupResponse
+  | SyncGroupResponse
+  | HeartbeatResponse
+  | LeaveGroupResponse
+  | OffsetCommitResponse
+  | OffsetFetchResponse
+  | DescribeGroupsResponse
+  | ListGroupsResponse
+
 export type Request =
+  | GroupRequest
+  | CreateTopicsRequest
   | ProduceRequest
   | ListOffsetsRequest
   | InitProducerIdRequest
@@ -301,6 +568,8 @@ export type Request =
   | AlterPartitionRequest
 
 export type Response =
+  | GroupResponse
+  | CreateTopicsResponse
   | ProduceResponse
   | ListOffsetsResponse
   | InitProducerIdResponse

@@ -10,6 +10,7 @@ import { checkConsumerOptions, Consumer, type ConsumerOptions } from '../core/cl
 import { parseBrokerConfig } from '../core/config.ts'
 import type { AdminCommand, AdminResult } from '../core/controller/admin.ts'
 import { Controller } from '../core/controller/controller.ts'
+import type { GroupView } from '../core/group/coordinator.ts'
 import { KafkaError } from '../core/errors.ts'
 import type { NodeId } from '../core/node.ts'
 import { HistoryRecorder } from './history.ts'
@@ -63,11 +64,21 @@ export interface PartitionView {
   replicaLogs: Record<string, ReplicaLogView>
 }
 
+/** A consumer group as its coordinator holds it (coordinator: the leader of its __consumer_offsets partition), with each committed partition's lag. */
+export type GroupSnapshot = Pick<GroupView, 'state' | 'protocolType' | 'protocol' | 'generation' | 'leader' | 'coordinator' | 'members'> & {
+  /** By "topic-partition": the committed offset, the partition's log end (its high watermark, what a consumer can read) and the lag between them. */
+  offsets: Record<string, { committed: number; logEndOffset: number | null; lag: number | null }>
+  /** The sum of the partitions' lags. */
+  lag: number
+}
+
 export interface ClusterSnapshot {
   timeMs: number
   brokers: { id: number; state: BrokerStatus }[]
   controller: { id: string; state: 'alive' | 'crashed' | 'paused'; metadataOffset: number | null }
   topics: Record<string, { topicId: string; partitions: Record<string, PartitionView> }>
+  /** Consumer groups by id, from the brokers coordinating them (a group whose coordinator is down or loading is absent). */
+  groups: Record<string, GroupSnapshot>
 }
 
 export class Cluster {
@@ -231,7 +242,7 @@ export class Cluster {
     const where = `addConsumer(${JSON.stringify(id)}, options)`
     this.requireNewClientId(id, 'addConsumer(id)')
     requirePlainObject(options, where)
-    rejectUnknownKeys(options as Record<string, unknown>, ['config', 'app', 'assignment', 'consumed'], where)
+    rejectUnknownKeys(options as Record<string, unknown>, ['config', 'app', 'assignment', 'subscribe', 'listener', 'consumed'], where)
     checkConsumerOptions(options, `consumer ${id}`)
     const consumed = options.consumed === null ? null : (options.consumed ?? this.history.consumerRecords(id))
     this.sim.addNode(id, (ctx) => new Consumer(ctx, { ...options, bootstrapBrokers: this.brokerIds, consumed }))
@@ -244,6 +255,7 @@ export class Cluster {
     if (!(client instanceof Consumer)) throw new InputError('consumer(id)', 'the id of a running consumer', id)
     return client
   }
+
 
   rawClient(id: string): RawClient {
     const client = this.sim.instanceOf<RawClient>(id)
@@ -317,12 +329,62 @@ export class Cluster {
       }
     }
     const controllerState = this.sim.stateOf(CONTROLLER_ID)
+    const groups: Record<string, GroupSnapshot> = {}
+    for (const view of this.groupViews()) {
+      const offsets: GroupSnapshot['offsets'] = {}
+      let lag = 0
+      for (const o of view.offsets) {
+        const leader = topics[o.topic]?.partitions[o.partition]
+        const logEndOffset = leader ? (leader.replicaLogs[leader.leader]?.hw ?? null) : null
+        const partitionLag = logEndOffset === null ? null : Math.max(0, logEndOffset - o.offset)
+        if (partitionLag !== null) lag += partitionLag
+        offsets[`${o.topic}-${o.partition}`] = { committed: o.offset, logEndOffset, lag: partitionLag }
+      }
+      groups[view.groupId] = {
+        state: view.state,
+        protocolType: view.protocolType,
+        protocol: view.protocol,
+        generation: view.generation,
+        leader: view.leader,
+        coordinator: view.coordinator,
+        members: view.members,
+        offsets,
+        lag,
+      }
+    }
     return {
       timeMs: this.sim.now,
       brokers,
       controller: { id: CONTROLLER_ID, state: controllerState === 'up' ? 'alive' : controllerState, metadataOffset: controller ? controller.image.offset : null },
       topics,
+      groups,
     }
+  }
+
+  /** Every group a live broker coordinates now, by group id (the brokers' own views, as DescribeGroups reads them). */
+  private groupViews(): GroupView[] {
+    const views = new Map<string, GroupView>()
+    for (const id of this.brokerIds) {
+      if (this.sim.stateOf(id) !== 'up') continue
+      for (const view of this.sim.instanceOf<Broker>(id)?.snapshot().groups ?? []) views.set(view.groupId, view)
+    }
+    return [...views.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0))
+  }
+
+  /** Admin.describeConsumerGroups: each group's state and members; an unknown group is Dead with no members, as Kafka answers. */
+  describeGroups(groupIds: readonly string[]): { groupId: string; state: string; protocolType: string | null; protocol: string | null; generation: number; coordinator: number | null; members: GroupView['members'] }[] {
+    if (!Array.isArray(groupIds) || groupIds.some((g) => typeof g !== 'string')) throw new InputError('describeGroups(groupIds)', 'an array of group ids', groupIds)
+    const views = new Map(this.groupViews().map((v) => [v.groupId, v]))
+    return groupIds.map((groupId) => {
+      const view = views.get(groupId)
+      if (!view) return { groupId, state: 'Dead', protocolType: null, protocol: null, generation: -1, coordinator: null, members: [] }
+      return { groupId, state: view.state, protocolType: view.protocolType, protocol: view.protocol, generation: view.generation, coordinator: view.coordinator, members: view.members }
+    })
+  }
+
+  /** Admin.listConsumerGroups: every group the live coordinators know, sorted by id. */
+  listGroups(): { groupId: string; state: string; protocolType: string | null }[] {
+    return this.groupViews().map((v) => ({ groupId: v.groupId, state: v.state, protocolType: v.protocolType }))
   }
 
   private admin(command: AdminCommand): AdminResult {

@@ -69,6 +69,15 @@ const KAFKA_BROKER_DEFAULTS: [string, string, unknown][] = [
   ['leader.imbalance.per.broker.percentage', 'int', 10],
   ['auto.create.topics.enable', 'boolean', true],
   ['delete.topic.enable', 'boolean', true],
+  ['offsets.topic.num.partitions', 'int', 50],
+  ['offsets.topic.replication.factor', 'int', 3],
+  ['offsets.topic.segment.bytes', 'int', 104857600],
+  ['offsets.commit.timeout.ms', 'int', 5000],
+  ['offset.metadata.max.bytes', 'int', 4096],
+  ['group.initial.rebalance.delay.ms', 'int', 3000],
+  ['group.min.session.timeout.ms', 'int', 6000],
+  ['group.max.session.timeout.ms', 'int', 1800000],
+  ['group.max.size', 'int', 2147483647],
 ]
 
 /** Kafka 4.0's type and default of every topic config the sandbox models. */

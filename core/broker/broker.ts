@@ -7,7 +7,9 @@
 // server/.../BrokerLifecycleManager.java.
 
 import type { BrokerConfig, TopicConfig } from '../config.ts'
-import { KafkaError } from '../errors.ts'
+import { KafkaError, type ErrorName } from '../errors.ts'
+import { GroupCoordinator, type GroupView } from '../group/coordinator.ts'
+import { GROUP_METADATA_TOPIC_NAME, offsetsPartitionFor } from '../group/offsets-topic.ts'
 import type { LogConfig } from '../log/log-config.ts'
 import { PartitionLog } from '../log/partition-log.ts'
 import { MetadataImage, type PartitionState } from '../metadata/image.ts'
@@ -28,6 +30,12 @@ import {
   type AlterPartitionItem,
   type AlterPartitionRequest,
   type AlterPartitionResponse,
+  type CreateTopicsRequest,
+  type CreateTopicsResponse,
+  type FindCoordinatorRequest,
+  type FindCoordinatorResponse,
+  type GroupRequest,
+  type GroupResponse,
   type BrokerHeartbeatRequest,
   type BrokerHeartbeatResponse,
   type BrokerRegistrationRequest,
@@ -119,7 +127,12 @@ export interface BrokerView {
   brokerEpoch: number
   metadataOffset: number
   partitions: BrokerPartitionView[]
+  /** The groups this broker coordinates now. */
+  groups: GroupView[]
 }
+
+/** The requests the group coordinator serves, on the client's dedicated coordinator connection. */
+const GROUP_REQUEST_TYPES = new Set(['JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetCommit', 'OffsetFetch', 'DescribeGroups', 'ListGroups'])
 
 export class Broker implements SimNode, PartitionHost {
   readonly brokerId: number
@@ -147,6 +160,15 @@ export class Broker implements SimNode, PartitionHost {
   private readonly delayedProduces = new Map<number, DelayedProduce>()
   private readonly delayedFetches = new Map<number, DelayedFetch>()
   private readonly connections = new ConnectionGate()
+  /**
+   * A consumer talks to its group coordinator over a connection of its own (the Java client
+   * addresses the coordinator as node Integer.MAX_VALUE - brokerId), so that a JoinGroup
+   * waiting for a rebalance does not hold up its fetches: group requests queue here.
+   */
+  private readonly coordinatorConnections = new ConnectionGate()
+  readonly groupCoordinator: GroupCoordinator
+  /** The CreateTopics for __consumer_offsets this broker sent (AutoTopicCreationManager), if unanswered. */
+  private offsetsTopicCreation: PendingRequest | null = null
   /** The block of producer ids this broker hands out (from the controller), and the next one. */
   private producerIds: { next: number; end: number } | null = null
   private nextProducerIdBlock: { start: number; length: number } | null = null
@@ -186,6 +208,21 @@ export class Broker implements SimNode, PartitionHost {
       },
       appended: (partition, records) => this.afterAppend(partition, records),
       emit: (type, data) => ctx.emit(type, data),
+    })
+    this.groupCoordinator = new GroupCoordinator({
+      brokerId: this.brokerId,
+      now: () => ctx.now,
+      config: () => this.config,
+      random: () => ctx.random(),
+      emit: (type, data) => ctx.emit(type, data),
+      setTimer: (delayMs, name, data) => ctx.setTimer(delayMs, name, data),
+      cancelTimer: (timer) => ctx.cancelTimer(timer),
+      respond: (to, response) => this.respondGroup(to, response),
+      append: (partition, records) => this.appendToOffsetsTopic(partition, records),
+      writeStatus: (partition, requiredOffset) => {
+        const p = this.partitions.get(`${GROUP_METADATA_TOPIC_NAME}-${partition}`)
+        return p ? p.checkEnoughReplicasReachOffset(requiredOffset) : { done: true, errorCode: 'NOT_LEADER_OR_FOLLOWER' }
+      },
     })
   }
 
@@ -236,9 +273,12 @@ export class Broker implements SimNode, PartitionHost {
       case 'Metadata':
       case 'ListOffsets':
       case 'InitProducerId':
+      case 'FindCoordinator':
         // One request at a time per connection: later ones wait for this one's response.
         if (this.connections.admit(from, message)) this.handleRequest(from, message)
         return
+      case 'CreateTopicsResponse':
+        return this.onCreateTopicsResponse(message as CreateTopicsResponse)
       case 'AllocateProducerIdsResponse':
         return this.onAllocateProducerIds(message as AllocateProducerIdsResponse)
       case 'FetchResponse':
@@ -251,7 +291,38 @@ export class Broker implements SimNode, PartitionHost {
         return this.onHeartbeatResponse(message as BrokerHeartbeatResponse)
       case 'AlterPartitionResponse':
         return this.onAlterPartitionResponse(message as AlterPartitionResponse)
+      default:
+        if (GROUP_REQUEST_TYPES.has(message.type) && this.coordinatorConnections.admit(from, message)) this.handleGroupRequest(from, message as GroupRequest)
     }
+  }
+
+  private handleGroupRequest(from: NodeId, request: GroupRequest): void {
+    const coordinator = this.groupCoordinator
+    switch (request.type) {
+      case 'JoinGroup':
+        return coordinator.handleJoinGroup(from, request)
+      case 'SyncGroup':
+        return coordinator.handleSyncGroup(from, request)
+      case 'Heartbeat':
+        return coordinator.handleHeartbeat(from, request)
+      case 'LeaveGroup':
+        return coordinator.handleLeaveGroup(from, request)
+      case 'OffsetCommit':
+        return coordinator.handleOffsetCommit(from, request)
+      case 'OffsetFetch':
+        return coordinator.handleOffsetFetch(from, request)
+      case 'DescribeGroups':
+        return coordinator.handleDescribeGroups(from, request)
+      case 'ListGroups':
+        return coordinator.handleListGroups(from, request)
+    }
+  }
+
+  /** Answers a group request and lets the coordinator connection carry the client's next one. */
+  private respondGroup(to: NodeId, response: GroupResponse): void {
+    this.ctx.send(to, response)
+    const next = this.coordinatorConnections.release(to)
+    if (next) this.ctx.setTimer(0, 'next-group-request', { from: to, request: next })
   }
 
   private handleRequest(from: NodeId, message: Message): void {
@@ -266,6 +337,8 @@ export class Broker implements SimNode, PartitionHost {
         return this.handleListOffsets(from, message as ListOffsetsRequest)
       case 'InitProducerId':
         return this.handleInitProducerId(from, message as InitProducerIdRequest)
+      case 'FindCoordinator':
+        return this.handleFindCoordinator(from, message as FindCoordinatorRequest)
     }
   }
 
@@ -292,6 +365,13 @@ export class Broker implements SimNode, PartitionHost {
         const { from, request } = data as { from: NodeId; request: Message }
         return this.handleRequest(from, request)
       }
+      case 'next-group-request': {
+        const { from, request } = data as { from: NodeId; request: GroupRequest }
+        return this.handleGroupRequest(from, request)
+      }
+      case 'create-topics-timeout':
+        if (this.offsetsTopicCreation?.correlationId === data) this.offsetsTopicCreation = null
+        return
       case 'register':
         return this.sendRegistration()
       case 'registration-timeout':
@@ -358,6 +438,10 @@ export class Broker implements SimNode, PartitionHost {
       case 'fetch-backoff':
       case 'fetch-timeout':
         return this.fetcher.onTimer(name, data)
+      default:
+        if (name.startsWith('group-')) {
+          this.groupCoordinator.onTimer(name, data, (partition) => this.partitions.get(`${GROUP_METADATA_TOPIC_NAME}-${partition}`)?.log.batches() ?? [])
+        }
     }
   }
 
@@ -385,6 +469,7 @@ export class Broker implements SimNode, PartitionHost {
         }
         return view
       }),
+      groups: this.groupCoordinator.views(),
     }
   }
 
@@ -535,9 +620,11 @@ export class Broker implements SimNode, PartitionHost {
         this.ctx.emit('leader-epoch-bumped', { topic: partition.topic, partition: partition.partition, leaderEpoch: partition.leaderEpoch })
       }
       this.tryCompleteDelayed(partition)
+      if (partition.topic === GROUP_METADATA_TOPIC_NAME) this.groupCoordinator.onBecomeLeader(partition.partition, partition.leaderEpoch)
       return
     }
     const wasLeader = partition.isLeader
+    if (partition.topic === GROUP_METADATA_TOPIC_NAME) this.groupCoordinator.onResign(partition.partition)
     const newEpoch = partition.makeFollower(state)
     if (wasLeader) this.tryCompleteDelayed(partition) // waiting produces now fail with NOT_LEADER_OR_FOLLOWER
     if (!newEpoch && !isNew) return
@@ -569,6 +656,7 @@ export class Broker implements SimNode, PartitionHost {
     this.partitions.delete(key)
     this.alterQueue.delete(partition)
     this.tryCompleteDelayed(partition)
+    if (partition.topic === GROUP_METADATA_TOPIC_NAME) this.groupCoordinator.onResign(partition.partition)
     this.deleteLogDir(key)
     this.ctx.emit('replica-deleted', { topic: partition.topic, partition: partition.partition, reason })
   }
@@ -812,6 +900,7 @@ export class Broker implements SimNode, PartitionHost {
 
   /** Re-checks the requests waiting on a partition: acks=all produces and parked fetches. */
   private tryCompleteDelayed(partition: Partition): void {
+    if (partition.topic === GROUP_METADATA_TOPIC_NAME) this.groupCoordinator.onPartitionProgress(partition.partition)
     for (const delayed of [...this.delayedProduces.values()]) {
       if (delayed.request.partitions.some((p) => p.topic === partition.topic && p.partition === partition.partition)) this.tryCompleteProduce(delayed)
     }
@@ -860,6 +949,74 @@ export class Broker implements SimNode, PartitionHost {
     this.producerIdRequest = null
     if (response.errorCode !== 'NONE') return // the next InitProducerId asks again
     this.nextProducerIdBlock = { start: response.producerIdStart, length: response.producerIdLen }
+  }
+
+  // --- Group coordinator lookup, and __consumer_offsets ----------------------------------
+
+  /**
+   * FindCoordinator (KafkaApis.getCoordinator): any broker answers with the leader of the
+   * group's __consumer_offsets partition. Without the topic, the broker asks the controller
+   * to create it (AutoTopicCreationManager) and answers COORDINATOR_NOT_AVAILABLE, which the
+   * client retries; so the topic appears when the first group client looks for its
+   * coordinator, as in Kafka.
+   */
+  private handleFindCoordinator(from: NodeId, request: FindCoordinatorRequest): void {
+    const respond = (errorCode: ErrorName, nodeId: number, errorMessage?: string) =>
+      this.respond(from, { type: 'FindCoordinatorResponse', correlationId: request.correlationId, errorCode, nodeId, ...(errorMessage ? { errorMessage } : {}) } satisfies FindCoordinatorResponse)
+    if (typeof request.key !== 'string' || request.key === '') return respond('INVALID_REQUEST', -1, 'the group id is empty')
+    const topic = this.image.topic(GROUP_METADATA_TOPIC_NAME)
+    if (!topic) {
+      this.maybeCreateOffsetsTopic()
+      return respond('COORDINATOR_NOT_AVAILABLE', -1, `${GROUP_METADATA_TOPIC_NAME} does not exist yet: asked the controller to create it`)
+    }
+    const partition = offsetsPartitionFor(request.key, topic.partitions.size)
+    const leader = topic.partitions.get(partition)?.leader ?? NO_LEADER
+    if (leader === NO_LEADER || !this.image.isUnfenced(leader)) return respond('COORDINATOR_NOT_AVAILABLE', -1, `${GROUP_METADATA_TOPIC_NAME}-${partition} has no leader`)
+    respond('NONE', leader)
+  }
+
+  private maybeCreateOffsetsTopic(): void {
+    if (this.offsetsTopicCreation) return
+    const c = this.config
+    const correlationId = ++this.correlationIds
+    this.offsetsTopicCreation = { correlationId, timer: this.ctx.setTimer(CONTROLLER_REQUEST_TIMEOUT_MS, 'create-topics-timeout', correlationId) }
+    this.ctx.emit('offsets-topic-create-requested', { partitions: c['offsets.topic.num.partitions'], replicationFactor: c['offsets.topic.replication.factor'] })
+    this.ctx.send(this.options.controller, {
+      type: 'CreateTopics',
+      correlationId,
+      topics: [{
+        name: GROUP_METADATA_TOPIC_NAME,
+        numPartitions: c['offsets.topic.num.partitions'],
+        replicationFactor: c['offsets.topic.replication.factor'],
+        // GroupCoordinatorService.groupMetadataTopicConfigs: compacted, its own segment size
+        // (Kafka also sets compression.type=producer, the default, which the sandbox does not model).
+        configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(c['offsets.topic.segment.bytes']) },
+      }],
+    } satisfies CreateTopicsRequest)
+  }
+
+  private onCreateTopicsResponse(response: CreateTopicsResponse): void {
+    if (this.offsetsTopicCreation?.correlationId !== response.correlationId) return
+    this.ctx.cancelTimer(this.offsetsTopicCreation.timer)
+    this.offsetsTopicCreation = null
+    for (const topic of response.topics) {
+      if (topic.errorCode !== 'NONE' && topic.errorCode !== 'TOPIC_ALREADY_EXISTS') this.ctx.emit('offsets-topic-create-failed', { errorCode: topic.errorCode, errorMessage: topic.errorMessage ?? '' })
+    }
+  }
+
+  /** A coordinator write: appended as leader with acks=all semantics (the coordinator waits for the HW). */
+  private appendToOffsetsTopic(partitionIndex: number, records: readonly { key: string | null; value: string | null; timestamp: number }[]): { requiredOffset: number } | { errorCode: ErrorName } {
+    const partition = this.partitions.get(`${GROUP_METADATA_TOPIC_NAME}-${partitionIndex}`)
+    if (!partition || !partition.isLeader) return { errorCode: 'NOT_LEADER_OR_FOLLOWER' }
+    try {
+      const append = partition.appendRecordsToLeader(records, -1, { producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH, baseSequence: NO_SEQUENCE })
+      this.ctx.emit('coordinator-append', { topic: partition.topic, partition: partition.partition, baseOffset: append.baseOffset, records: append.records, leaderEpoch: append.leaderEpoch })
+      this.afterAppend(partition, append.records)
+      return { requiredOffset: append.lastOffset + 1 }
+    } catch (error) {
+      if (!(error instanceof KafkaError)) throw error
+      return { errorCode: error.code }
+    }
   }
 
   // --- ListOffsets -------------------------------------------------------------------------

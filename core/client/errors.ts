@@ -12,6 +12,15 @@ export type ClientExceptionName =
   | 'IllegalStateException'
   | 'NoOffsetForPartitionException'
   | 'OffsetOutOfRangeException'
+  // Consumer groups (core/client/consumer/consumer-coordinator.ts).
+  | 'CommitFailedException'
+  | 'RebalanceInProgressException'
+  | 'InvalidGroupIdException'
+  | 'InvalidSessionTimeoutException'
+  | 'InconsistentGroupProtocolException'
+  | 'FencedInstanceIdException'
+  | 'GroupMaxSizeReachedException'
+  | 'UnsupportedVersionException'
 
 export class ClientError extends Error {
   override name = 'ClientError'

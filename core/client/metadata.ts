@@ -67,6 +67,16 @@ export class ClientMetadata {
     return info && info.leaderId >= 0 ? info : undefined
   }
 
+  /** The brokers the last answer said are alive (the bootstrap list before any answer). */
+  liveBrokers(): readonly number[] {
+    return this.brokers.length > 0 ? this.brokers : this.bootstrapBrokers
+  }
+
+  /** Every topic the last answer named (a pattern subscription matches against these). */
+  topicNames(): string[] {
+    return [...this.topics.keys()]
+  }
+
   partitionCount(topic: string): number | undefined {
     return this.topics.get(topic)?.partitions.length
   }

@@ -222,6 +222,58 @@ export const BROKER_CONFIG_DEFS = {
     min: 1, bounds: 'sandbox', unit: 'ms', feeds: 'flush.ms',
     doc: 'How often the broker checks for logs due a flush; also the default of flush.ms.',
   },
+
+  // The group coordinator and __consumer_offsets (GroupCoordinatorConfig.CONFIG_DEF).
+  'offsets.topic.num.partitions': {
+    // Kafka's default is 50. A sandbox meant for display may lower it (e.g. 3) so that the
+    // topic fits on screen; the coordinator of a group is then partitionFor(group) % 3.
+    type: 'int', default: 50, // GroupCoordinatorConfig.OFFSETS_TOPIC_PARTITIONS_DEFAULT, atLeast(1)
+    min: 1, bounds: 'kafka',
+    doc: 'Partitions of __consumer_offsets; a group\'s coordinator leads partition abs(hash(group.id)) % this (lower it to show fewer).',
+  },
+  'offsets.topic.replication.factor': {
+    // A SHORT in Kafka. No fewer replicas are used when fewer brokers exist: creation fails
+    // (INVALID_REPLICATION_FACTOR) and FindCoordinator answers COORDINATOR_NOT_AVAILABLE.
+    type: 'int', default: 3, // GroupCoordinatorConfig.OFFSETS_TOPIC_REPLICATION_FACTOR_DEFAULT, atLeast(1)
+    min: 1, max: 32767, bounds: 'kafka',
+    doc: 'Replication factor of __consumer_offsets; creating it fails until that many brokers are registered.',
+  },
+  'offsets.topic.segment.bytes': {
+    type: 'int', default: 104857600, // GroupCoordinatorConfig.OFFSETS_TOPIC_SEGMENT_BYTES_DEFAULT (100 MiB), atLeast(1)
+    min: 1, bounds: 'kafka', unit: 'bytes',
+    doc: 'The segment.bytes of __consumer_offsets (smaller than the 1 GiB default of other topics, so that compaction and loading stay quick).',
+  },
+  'offsets.commit.timeout.ms': {
+    type: 'int', default: 5000, // GroupCoordinatorConfig.OFFSET_COMMIT_TIMEOUT_MS_DEFAULT, atLeast(1)
+    min: 1, bounds: 'kafka', unit: 'ms',
+    doc: 'How long a coordinator write (an offset commit, a group assignment) waits for the offsets topic\'s replicas.',
+  },
+  'offset.metadata.max.bytes': {
+    type: 'int', default: 4096, // GroupCoordinatorConfig.OFFSET_METADATA_MAX_SIZE_DEFAULT, no validator
+    unit: 'bytes',
+    doc: 'Longest metadata string an offset commit may carry (OFFSET_METADATA_TOO_LARGE beyond).',
+  },
+  'group.initial.rebalance.delay.ms': {
+    // No validator in Kafka; a negative delay would fail the timer at run time.
+    type: 'int', default: 3000, // GroupCoordinatorConfig.GROUP_INITIAL_REBALANCE_DELAY_MS_DEFAULT, no validator
+    min: 0, bounds: 'sandbox', unit: 'ms',
+    doc: 'How long the first rebalance of an empty group waits for more members (extended per joiner, up to the rebalance timeout).',
+  },
+  'group.min.session.timeout.ms': {
+    type: 'int', default: 6000, // GroupCoordinatorConfig.GROUP_MIN_SESSION_TIMEOUT_MS_DEFAULT, no validator
+    unit: 'ms',
+    doc: 'Shortest session.timeout.ms a classic member may ask for (INVALID_SESSION_TIMEOUT below).',
+  },
+  'group.max.session.timeout.ms': {
+    type: 'int', default: 1800000, // GroupCoordinatorConfig.GROUP_MAX_SESSION_TIMEOUT_MS_DEFAULT, no validator
+    unit: 'ms',
+    doc: 'Longest session.timeout.ms a classic member may ask for (INVALID_SESSION_TIMEOUT above).',
+  },
+  'group.max.size': {
+    type: 'int', default: 2147483647, // GroupCoordinatorConfig.GROUP_MAX_SIZE_DEFAULT = Integer.MAX_VALUE, atLeast(1)
+    min: 1, bounds: 'kafka',
+    doc: 'Most members a classic group may have (GROUP_MAX_SIZE_REACHED beyond).',
+  },
 } as const satisfies Record<string, BrokerConfigDef>
 
 export type BrokerConfigName = keyof typeof BROKER_CONFIG_DEFS

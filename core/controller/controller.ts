@@ -11,6 +11,8 @@ import { NO_LEADER, type MetadataLogEntry, type MetadataRecord } from '../metada
 import { TopicConfigResolver } from '../metadata/topic-config.ts'
 import type { Message, NodeContext, NodeId, SimNode, TimerId } from '../node.ts'
 import type {
+  CreateTopicsRequest,
+  CreateTopicsResponse,
   AllocateProducerIdsRequest,
   AllocateProducerIdsResponse,
   AlterPartitionItemResponse,
@@ -96,7 +98,23 @@ export class Controller implements SimNode {
         return this.handleAlterPartition(from, message as AlterPartitionRequest)
       case 'AllocateProducerIds':
         return this.handleAllocateProducerIds(from, message as AllocateProducerIdsRequest)
+      case 'CreateTopics':
+        return this.handleCreateTopics(from, message as CreateTopicsRequest)
     }
+  }
+
+  /**
+   * CreateTopics from a broker creating an internal topic on demand (AutoTopicCreationManager:
+   * __consumer_offsets, when the first FindCoordinator asks). Each topic is created as an
+   * operator's createTopic would be, or refused with Kafka's error (INVALID_REPLICATION_FACTOR
+   * while fewer brokers than offsets.topic.replication.factor are registered).
+   */
+  private handleCreateTopics(from: NodeId, request: CreateTopicsRequest): void {
+    const topics = request.topics.map((topic) => {
+      const result = this.onCommand({ op: 'createTopic', name: topic.name, partitions: topic.numPartitions, replicationFactor: topic.replicationFactor, configs: topic.configs })
+      return { name: topic.name, errorCode: result.errorCode, ...(result.errorMessage ? { errorMessage: result.errorMessage } : {}) }
+    })
+    this.ctx.send(from, { type: 'CreateTopicsResponse', correlationId: request.correlationId, topics } satisfies CreateTopicsResponse)
   }
 
   onTimer(name: string, data: unknown): void {

@@ -4,7 +4,9 @@
 import { benchKernel } from '../bench/kernel.ts'
 import { benchE2e } from '../bench/e2e.ts'
 import { benchReplication } from '../bench/replication.ts'
+import { benchGroups } from '../bench/groups.ts'
 import { FUZZ_PROFILES, describeSchedule, isFailure, runFuzz, verdict, type FuzzProfileName } from '../fuzz/fuzz.ts'
+import { describeGroupsFuzz, runGroupsFuzz } from '../fuzz/groups.ts'
 import { runDemo } from '../demo/run.ts'
 import { InputError } from '../input.ts'
 import { formatRecord } from '../trace.ts'
@@ -25,6 +27,7 @@ const BENCH_CASES: Record<string, () => Record<string, unknown>> = {
   // Reads the heap itself, at the end of its run while the cluster is still alive.
   replication: () => ({ ...benchReplication(wallNowMs, heapUsedMb) }),
   e2e: () => ({ ...benchE2e(wallNowMs, heapUsedMb) }),
+  groups: () => ({ ...benchGroups(wallNowMs) }),
 }
 
 const commands: Record<string, Command> = {
@@ -66,7 +69,7 @@ const commands: Record<string, Command> = {
   },
   fuzz: {
     summary: 'random fault schedules under a profile, with invariant checks and a history check after every run',
-    usage: `kafkasim fuzz --profile <${Object.keys(FUZZ_PROFILES).join('|')}> --seeds N [--from S] [--json]`,
+    usage: `kafkasim fuzz --profile <${[...Object.keys(FUZZ_PROFILES), 'groups'].join('|')}> --seeds N [--from S] [--stop-at-first] [--json]`,
     options: {
       profile: { kind: 'value', description: `the fault model and settings: ${Object.keys(FUZZ_PROFILES).join(', ')}` },
       seeds: { kind: 'value', description: 'how many seeds to run (a positive integer)' },
@@ -78,14 +81,22 @@ const commands: Record<string, Command> = {
     run(args) {
       if (args.positional.length > 0) throw new UsageError(`kafkasim fuzz: unexpected argument "${args.positional[0]}"`)
       const profile = args.values.get('profile')
-      if (profile === undefined) throw new UsageError(`kafkasim fuzz: --profile is required (one of ${Object.keys(FUZZ_PROFILES).join(', ')})`)
-      if (!Object.hasOwn(FUZZ_PROFILES, profile)) throw new UsageError(`kafkasim fuzz: --profile expected one of ${Object.keys(FUZZ_PROFILES).join(', ')}, got "${profile}"`)
+      if (profile === undefined) throw new UsageError(`kafkasim fuzz: --profile is required (one of ${Object.keys(FUZZ_PROFILES).join(', ')}, groups)`)
+      if (profile !== 'groups' && !Object.hasOwn(FUZZ_PROFILES, profile)) throw new UsageError(`kafkasim fuzz: --profile expected one of ${Object.keys(FUZZ_PROFILES).join(', ')}, groups, got "${profile}"`)
       const seedsText = args.values.get('seeds')
       if (seedsText === undefined) throw new UsageError('kafkasim fuzz: --seeds is required (a positive integer)')
       const seeds = parseSeedArg(seedsText, '--seeds', 'fuzz')
       if (seeds < 1) throw new UsageError(`kafkasim fuzz: --seeds expected a positive integer, got "${seedsText}"`)
       const fromText = args.values.get('from')
       const from = fromText === undefined ? 0 : parseSeedArg(fromText, '--from', 'fuzz')
+      if (profile === 'groups') {
+        // Consumer groups under churn (sim/fuzz/groups.ts): its own runner and checkers.
+        out(`kafkasim fuzz: profile groups, seeds ${from}..${from + seeds - 1}`)
+        const report = runGroupsFuzz({ seeds, from })
+        for (const line of describeGroupsFuzz(report)) out(line)
+        if (args.flags.has('json')) out(JSON.stringify({ profile: 'groups', runs: report.runs, violations: report.violations, unconverged: report.unconverged, firstFailingSeed: report.firstFailure?.seed ?? null }))
+        return report.firstFailure ? 1 : 0
+      }
       out(`kafkasim fuzz: profile ${profile}, seeds ${from}..${from + seeds - 1}`)
       const report = runFuzz({
         profile: profile as FuzzProfileName,

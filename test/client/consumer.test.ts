@@ -289,7 +289,9 @@ describe('bad input: a ClientError named after the Java exception, and nothing c
     clientError(() => command(c, 'c', { op: 'seekToBeginning', partitions: [T0, T1] }), 'IllegalStateException')
     expect(command(c, 'c', { op: 'position', ...T0 })).toBe(3) // not reset
     expect(clientError(() => command(c, 'c', { op: 'position', ...T1 }), 'IllegalStateException')).toBe('IllegalStateException: You can only check the position for partitions assigned to this consumer.')
-    clientError(() => command(c, 'c', { op: 'subscribe' } as never), 'IllegalArgumentException')
+    clientError(() => command(c, 'c', { op: 'no-such-op' } as never), 'IllegalArgumentException')
+    // subscribe is a command now (consumer groups); without a group.id it is Kafka's InvalidGroupIdException.
+    clientError(() => command(c, 'c', { op: 'subscribe', topics: ['t'] }), 'InvalidGroupIdException')
     clientError(() => c.sim.command('c', null), 'IllegalArgumentException')
   })
 

@@ -16,23 +16,26 @@
 // auto.offset.reset (or fails the partition with none). After a leader change the position
 // is checked against the new leader's log (KIP-320) before more records are returned.
 //
-// Consumer groups (subscribe, the group coordinator, committed offsets) are a later issue:
-// SubscriptionState already has assignFromSubscribed and allConsumed for them.
+// With a group.id, subscribe (topics or a pattern) makes the consumer a member of a
+// consumer group (consumer-coordinator.ts: the classic protocol, rebalance callbacks,
+// committed offsets, auto-commit); commitSync/commitAsync store positions in the group.
 //
 // An optional application loop (`app`) makes the node a self-driving consumer for
 // scenarios and the visualizer: it polls every pollIntervalMs, and spends
 // processingMsPerRecord of simulated time on each record it got before polling again.
 
 import type { Message, NodeContext, NodeId, SimNode, TimerId } from '../../node.ts'
-import { firstCorrelationId, type FetchResponse, type ListOffsetsResponse, type MetadataRequest, type MetadataResponse } from '../../protocol.ts'
+import { firstCorrelationId, type FetchResponse, type GroupResponse, type ListOffsetsResponse, type MetadataRequest, type MetadataResponse } from '../../protocol.ts'
 import { parseConsumerConfig, type ConsumerConfig } from '../../config/clients.ts'
 import { ClientError } from '../errors.ts'
 import { ClientMetadata } from '../metadata.ts'
+import { ConsumerCoordinator, type CommitOutcome, type ConsumerRebalanceListener } from './consumer-coordinator.ts'
 import { Fetcher, InvalidOffsetError, type ConsumerRecordView, type FetcherHost, type FetcherStats } from './fetcher.ts'
 import { OffsetFetcher } from './offset-fetcher.ts'
 import { NO_LEADER, SubscriptionState, tpKey, type LeaderAndEpoch, type TopicPartition, type TopicPartitionState } from './subscription-state.ts'
 
 export { InvalidOffsetError, type ConsumerRecordView } from './fetcher.ts'
+export type { CommitOutcome, ConsumerRebalanceListener } from './consumer-coordinator.ts'
 export type { TopicPartition } from './subscription-state.ts'
 
 /** The built-in application loop (scenarios, the visualizer). */
@@ -41,6 +44,8 @@ export interface ConsumerApp {
   pollIntervalMs: number
   /** Simulated ms the application spends on each record; it does not poll meanwhile (>= 0). */
   processingMsPerRecord: number
+  /** A group member's application that calls commitSync() after processing each batch, before polling again. */
+  commitAfterProcessing?: boolean
 }
 
 export interface ConsumerOptions {
@@ -57,6 +62,10 @@ export interface ConsumerOptions {
   app?: ConsumerApp
   /** Partitions to assign at start (and again after a restart, which loses everything else). */
   assignment?: readonly TopicPartition[]
+  /** Topics (or { pattern }, a regular expression) to subscribe to at start; needs group.id. */
+  subscribe?: readonly string[] | { pattern: string }
+  /** Rebalance callbacks (ConsumerRebalanceListener); they are also traced. */
+  listener?: ConsumerRebalanceListener
 }
 
 export type ConsumerCommand =
@@ -69,6 +78,11 @@ export type ConsumerCommand =
   | { op: 'poll' }
   | { op: 'position'; topic: string; partition: number }
   | { op: 'assignment' }
+  | { op: 'subscribe'; topics: readonly string[] }
+  | { op: 'subscribe'; pattern: string }
+  | { op: 'unsubscribe' }
+  | { op: 'commitSync'; offsets?: readonly { topic: string; partition: number; offset: number }[] }
+  | { op: 'commitAsync'; offsets?: readonly { topic: string; partition: number; offset: number }[] }
 
 /** A record poll() returned, with when (consumedAtMs). */
 export type ConsumedRecord = ConsumerRecordView
@@ -110,6 +124,10 @@ export class Consumer implements SimNode {
   private wake: { timer: TimerId; atMs: number } | null = null
   private polls = 0
   private recordsConsumed = 0
+  /** The application loop processed records it has not committed yet (commitAfterProcessing). */
+  private processedSinceCommit = false
+  /** The group membership, when group.id is set. */
+  readonly coordinator: ConsumerCoordinator | null = null
 
   constructor(
     private readonly ctx: NodeContext,
@@ -141,6 +159,26 @@ export class Consumer implements SimNode {
     }
     this.fetcher = new Fetcher(host, this.subscriptions, this.metadata, this.config)
     this.offsetFetcher = new OffsetFetcher(host, this.subscriptions, this.metadata, this.config)
+    const groupId = this.config['group.id']
+    if (groupId !== null) {
+      if (this.config['group.protocol'] === 'consumer') {
+        throw new ClientError('UnsupportedVersionException', 'group.protocol=consumer (KIP-848) is not modelled yet: use group.protocol=classic')
+      }
+      this.coordinator = new ConsumerCoordinator({
+        ctx,
+        config: this.config,
+        metadata: this.metadata,
+        subscriptions: this.subscriptions,
+        bootstrapBrokers: options.bootstrapBrokers,
+        nextCorrelationId: () => ++this.correlationIds,
+        assignmentChanged: () => {
+          this.fetcher.retainAssigned()
+          for (const p of this.subscriptions.assignedPartitions()) this.metadata.want(p.topic)
+          this.run()
+        },
+        listener: options.listener,
+      }, groupId)
+    }
   }
 
   get stats(): ConsumerStats {
@@ -162,6 +200,11 @@ export class Consumer implements SimNode {
       ...(this.options.app ? { app: { ...this.options.app } } : {}),
     })
     if (this.options.assignment !== undefined) this.assign(this.options.assignment)
+    if (this.options.subscribe !== undefined) {
+      const s = this.options.subscribe
+      if (Array.isArray(s)) this.subscribe(s as readonly string[], null)
+      else this.subscribe(null, (s as { pattern: string }).pattern)
+    }
     if (this.options.app) this.ctx.setTimer(this.options.app.pollIntervalMs, 'app-poll')
     this.run()
   }
@@ -190,6 +233,14 @@ export class Consumer implements SimNode {
         return this.position(c.topic, c.partition)
       case 'assignment':
         return this.assignment()
+      case 'subscribe':
+        return 'pattern' in c ? this.subscribe(null, c.pattern) : this.subscribe(c.topics, null)
+      case 'unsubscribe':
+        return this.unsubscribe()
+      case 'commitSync':
+        return this.commit('sync', c.offsets)
+      case 'commitAsync':
+        return this.commit('async', c.offsets)
       default:
         throw new ClientError('IllegalArgumentException', `unknown consumer command ${JSON.stringify((command as { op: string }).op)}`)
     }
@@ -205,6 +256,8 @@ export class Consumer implements SimNode {
       case 'ListOffsetsResponse':
         if (this.offsetFetcher.onResponse(from as number, message as ListOffsetsResponse)) this.run()
         return
+      default:
+        if (this.coordinator?.onResponse(from as number, message as GroupResponse)) this.run()
     }
   }
 
@@ -228,6 +281,8 @@ export class Consumer implements SimNode {
         return this.run()
       case 'app-poll':
         return this.appPoll()
+      default:
+        if (this.coordinator?.onTimer(name, data)) this.run()
     }
   }
 
@@ -247,6 +302,7 @@ export class Consumer implements SimNode {
       ...this.stats,
       inFlightFetches: this.fetcher.inFlightRequests,
       appErrors: this.appErrors.length,
+      ...(this.coordinator ? { group: this.coordinator.view() } : {}),
     }
   }
 
@@ -270,6 +326,57 @@ export class Consumer implements SimNode {
     this.ctx.emit('consumer-assigned', { partitions: parsed.map((p) => tpKey(p.topic, p.partition)) })
     this.run()
     return this.assignment()
+  }
+
+  /**
+   * KafkaConsumer.subscribe(topics) / subscribe(pattern): the group will assign partitions
+   * at the next poll()s. Needs a group.id (InvalidGroupIdException without one, as Kafka).
+   */
+  subscribe(topics: readonly string[] | null, pattern: string | null): null {
+    if (!this.coordinator) throw new ClientError('InvalidGroupIdException', 'To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.')
+    let regex: RegExp | null = null
+    if (pattern !== null) {
+      if (typeof pattern !== 'string' || pattern === '') throw new ClientError('IllegalArgumentException', `Topic pattern to subscribe to cannot be null or empty, got ${JSON.stringify(pattern)}`)
+      try {
+        regex = new RegExp(`^(?:${pattern})$`) // Java's Pattern.matcher(topic).matches(): the whole name
+      } catch (error) {
+        throw new ClientError('IllegalArgumentException', `subscribe pattern ${JSON.stringify(pattern)} is not a valid regular expression: ${(error as Error).message}`)
+      }
+    } else {
+      if (!Array.isArray(topics)) throw new ClientError('IllegalArgumentException', 'Topic collection to subscribe to cannot be null')
+      topics.forEach((t, i) => checkPartition({ topic: t, partition: 0 }, `topics[${i}]`, true))
+      if (topics.length === 0) return this.unsubscribe()
+    }
+    this.subscriptions.subscribe()
+    this.coordinator.subscribe(topics, regex)
+    this.ctx.emit('consumer-subscribed', pattern !== null ? { pattern } : { topics: [...topics!] })
+    this.run()
+    return null
+  }
+
+  /** KafkaConsumer.unsubscribe: leave the group (revoking what it owns) and drop the assignment. */
+  unsubscribe(): null {
+    if (this.coordinator && !this.subscriptions.hasNoSubscriptionOrUserAssignment) this.coordinator.leaveGroup('the consumer unsubscribed')
+    this.subscriptions.unsubscribe()
+    this.fetcher.retainAssigned()
+    this.run()
+    return null
+  }
+
+  /**
+   * commitSync / commitAsync: the positions (or the offsets given) go to the group
+   * coordinator. The sandbox does not block: the outcome is returned pending and settles
+   * when the coordinator answers (commitSync retries retriable errors up to
+   * default.api.timeout.ms; commitAsync does not).
+   */
+  commit(kind: 'sync' | 'async', offsets: readonly { topic: string; partition: number; offset: number }[] | undefined): CommitOutcome {
+    if (!this.coordinator) throw new ClientError('InvalidGroupIdException', 'To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.')
+    const given = offsets?.map((o, i) => {
+      const tp = checkPartition(o, `offsets[${i}]`, false)
+      if (typeof o.offset !== 'number' || !Number.isSafeInteger(o.offset) || o.offset < 0) throw new ClientError('IllegalArgumentException', `offsets[${i}].offset: expected an integer >= 0, got ${JSON.stringify(o.offset)}`)
+      return { ...tp, offset: o.offset }
+    })
+    return this.coordinator.commit(kind, given ?? null)
   }
 
   /** KafkaConsumer.seek: the next poll returns records from `offset` (no validation: the offset's epoch is unknown). */
@@ -351,8 +458,9 @@ export class Consumer implements SimNode {
     if (this.subscriptions.hasNoSubscriptionOrUserAssignment) {
       throw new ClientError('IllegalStateException', 'Consumer is not subscribed to any topics or assigned any partitions')
     }
+    this.coordinator?.poll()
     this.syncLeaders()
-    const noOffsets = this.subscriptions.resetInitializingPositions()
+    const noOffsets = this.subscriptions.resetInitializingPositions(this.mayResetPosition)
     if (noOffsets.length > 0) throw noOffsetError(noOffsets)
     const records = this.fetcher.collectFetch(this.config['max.poll.records'])
     if (records.length === 0) {
@@ -368,7 +476,10 @@ export class Consumer implements SimNode {
     return records
   }
 
-  /** What a commit would store for each partition (for the group coordinator to come). */
+  /** A group member's partition waits for the group's committed offset before auto.offset.reset applies. */
+  private readonly mayResetPosition = (key: string): boolean => this.coordinator === null || this.coordinator.mayResetPosition(key)
+
+  /** What a commit would store for each partition. */
   allConsumed(): { topic: string; partition: number; offset: number; leaderEpoch: number | null }[] {
     return this.subscriptions.allConsumed()
   }
@@ -377,11 +488,22 @@ export class Consumer implements SimNode {
 
   private appPoll(): void {
     const app = this.options.app!
+    if (app.commitAfterProcessing && this.coordinator && this.processedSinceCommit) {
+      this.processedSinceCommit = false
+      this.commit('sync', undefined)
+    }
     let records: ConsumedRecord[] = []
     if (!this.subscriptions.hasNoSubscriptionOrUserAssignment) {
       try {
         records = this.collect()
       } catch (error) {
+        if (error instanceof ClientError && !(error instanceof InvalidOffsetError)) {
+          // A group error (the member could not join, a fenced static member): the application records it and keeps polling.
+          this.appErrors.push({ atMs: this.ctx.now, exception: error.exception, message: error.message, partitions: [] })
+          this.ctx.emit('consumer-error', { exception: error.exception, message: error.message, partitions: [] })
+          this.ctx.setTimer(app.pollIntervalMs, 'app-poll')
+          return
+        }
         if (!(error instanceof InvalidOffsetError)) throw error
         // The application gives up on the failing partitions and carries on with the rest.
         const stopped = new Set(error.partitions.map((p) => tpKey(p.topic, p.partition)))
@@ -392,6 +514,7 @@ export class Consumer implements SimNode {
       }
     }
     const processingMs = records.length * app.processingMsPerRecord
+    if (records.length > 0) this.processedSinceCommit = true
     if (records.length > 0) this.emitPoll(records, processingMs)
     // A single-threaded application: the next poll comes after the interval, or once the records are processed.
     this.ctx.setTimer(Math.max(app.pollIntervalMs, processingMs), 'app-poll')
@@ -428,7 +551,7 @@ export class Consumer implements SimNode {
   private run(): void {
     this.maybeUpdateMetadata()
     this.syncLeaders()
-    this.subscriptions.resetInitializingPositions()
+    this.subscriptions.resetInitializingPositions(this.mayResetPosition)
     this.offsetFetcher.resetPositionsIfNeeded()
     this.fetcher.sendFetches()
     this.maybeUpdateMetadata() // the steps above may have asked for it
@@ -563,6 +686,14 @@ export class Consumer implements SimNode {
 export function checkConsumerOptions(options: Omit<ConsumerOptions, 'bootstrapBrokers'>, where: string): void {
   parseConsumerConfig(options.config ?? {}, `${where} config`)
   if (options.app !== undefined) checkApp(options.app)
+  if (options.subscribe !== undefined) {
+    const s = options.subscribe
+    const ok = Array.isArray(s) ? s.every((t) => typeof t === 'string') : typeof s === 'object' && s !== null && typeof (s as { pattern?: unknown }).pattern === 'string'
+    if (!ok) throw new ClientError('IllegalArgumentException', `${where} subscribe: expected an array of topic names or { pattern }, got ${JSON.stringify(s)}`)
+    if (parseConsumerConfig(options.config ?? {}, `${where} config`)['group.id'] === null) {
+      throw new ClientError('InvalidGroupIdException', `${where} subscribe: To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.`)
+    }
+  }
   if (options.assignment !== undefined) {
     if (!Array.isArray(options.assignment)) throw new ClientError('IllegalArgumentException', `${where} assignment: expected an array of { topic, partition }, got ${JSON.stringify(options.assignment)}`)
     options.assignment.forEach((p, i) => checkPartition(p, `${where} assignment[${i}]`, true))
@@ -576,6 +707,9 @@ function checkApp(app: ConsumerApp): void {
   }
   if (typeof app.processingMsPerRecord !== 'number' || !Number.isFinite(app.processingMsPerRecord) || app.processingMsPerRecord < 0) {
     throw new ClientError('IllegalArgumentException', `app.processingMsPerRecord: expected a number of ms >= 0, got ${JSON.stringify(app.processingMsPerRecord)}`)
+  }
+  if (app.commitAfterProcessing !== undefined && typeof app.commitAfterProcessing !== 'boolean') {
+    throw new ClientError('IllegalArgumentException', `app.commitAfterProcessing: expected true or false, got ${JSON.stringify(app.commitAfterProcessing)}`)
   }
 }
 

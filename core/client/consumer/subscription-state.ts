@@ -159,14 +159,17 @@ export class SubscriptionState {
     return this.setAssignment(partitions)
   }
 
-  /**
-   * assignFromSubscribed: what a group coordinator will call with the partitions the
-   * group gave this member (consumer groups are a later issue; nothing calls it yet).
-   */
+  /** assignFromSubscribed: the partitions the group gave this member (consumer-coordinator.ts). */
   assignFromSubscribed(partitions: readonly TopicPartition[]): boolean {
     if (this.subscriptionType === 'USER_ASSIGNED') throw new ClientError('IllegalArgumentException', 'Attempt to dynamically assign partitions while manual assignment in use')
     this.subscriptionType = 'AUTO_TOPICS'
     return this.setAssignment(partitions)
+  }
+
+  /** subscribe(topics | pattern): the group will assign the partitions (assignFromSubscribed). */
+  subscribe(): void {
+    if (this.subscriptionType === 'USER_ASSIGNED') throw new ClientError('IllegalStateException', 'Subscription to topics, partitions and pattern are mutually exclusive')
+    this.subscriptionType = 'AUTO_TOPICS'
   }
 
   /** unsubscribe: no assignment at all (assign([]) comes here, as in Kafka). */
@@ -232,10 +235,11 @@ export class SubscriptionState {
   }
 
   /** resetInitializingPositions: INITIALIZING partitions go to AWAIT_RESET, or are returned when the policy is none. */
-  resetInitializingPositions(): TopicPartitionState[] {
+  resetInitializingPositions(mayReset: (key: string) => boolean = () => true): TopicPartitionState[] {
     const withNoOffsets: TopicPartitionState[] = []
     for (const state of this.assignment.values()) {
-      if (state.fetchState !== 'INITIALIZING') continue
+      // A group member's partition first waits for the group's committed offset (mayReset false meanwhile).
+      if (state.fetchState !== 'INITIALIZING' || !mayReset(state.key)) continue
       if (this.defaultResetStrategy === 'none') withNoOffsets.push(state)
       else state.reset(this.defaultResetStrategy)
     }

@@ -1,0 +1,81 @@
+// Helpers for the group tests: a probe client that sends group requests as told and keeps
+// every response, so that tests can drive the coordinator request by request.
+
+import type { Message, NodeContext, NodeId, SimNode } from '../../core/node.ts'
+import type { FindCoordinatorResponse, GroupRequest, JoinGroupRequest } from '../../core/protocol.ts'
+import type { Cluster } from '../../sim/cluster.ts'
+
+type WithoutCorrelation<T> = T extends unknown ? Omit<T, 'correlationId'> : never
+export type ProbeRequest = WithoutCorrelation<GroupRequest>
+
+/** A node that sends each request it is given and keeps the answers by correlation id. */
+export class ProbeClient implements SimNode {
+  readonly responses = new Map<number, Message & Record<string, unknown>>()
+  private nextId = 1
+
+  constructor(private readonly ctx: NodeContext) {}
+
+  onMessage(_from: NodeId, message: Message): void {
+    const m = message as Message & { correlationId: number }
+    this.responses.set(m.correlationId, m as unknown as Message & Record<string, unknown>)
+  }
+
+  onTimer(): void {}
+
+  onCommand(command: unknown): unknown {
+    const { to, request } = command as { to: number; request: ProbeRequest }
+    const correlationId = this.nextId++
+    this.ctx.send(to, { ...request, correlationId })
+    return correlationId
+  }
+}
+
+export function addProbe(c: Cluster, id: string): () => ProbeClient {
+  c.sim.addNode(id, (ctx) => new ProbeClient(ctx))
+  return () => c.sim.instanceOf<ProbeClient>(id)!
+}
+
+/** Sends without waiting; returns the correlation id. */
+export function sendRequest(c: Cluster, probe: string, to: number, request: ProbeRequest): number {
+  return c.sim.command<number>(probe, { to, request })
+}
+
+export function responseOf<T>(c: Cluster, probe: string, correlationId: number): T | undefined {
+  return c.sim.instanceOf<ProbeClient>(probe)!.responses.get(correlationId) as T | undefined
+}
+
+/** Sends and runs until the answer comes (or timeoutMs passes). */
+export function request<T>(c: Cluster, probe: string, to: number, req: ProbeRequest, timeoutMs = 30_000): T {
+  const id = sendRequest(c, probe, to, req)
+  c.sim.runUntil(() => responseOf(c, probe, id) !== undefined, { timeoutMs, describe: () => `${req.type} from ${probe} to ${to} not answered` })
+  return responseOf<T>(c, probe, id)!
+}
+
+/** Asks broker `via` for the group's coordinator until one is found (the first ask creates __consumer_offsets). */
+export function findCoordinator(c: Cluster, probe: string, groupId: string, via = 1, timeoutMs = 30_000): number {
+  const deadline = c.now + timeoutMs
+  for (;;) {
+    const response = request<FindCoordinatorResponse>(c, probe, via, { type: 'FindCoordinator', key: groupId })
+    if (response.errorCode === 'NONE') {
+      // The coordinator may still be loading the partition: wait until it answers.
+      return response.nodeId
+    }
+    if (c.now > deadline) throw new Error(`no coordinator for ${groupId}: ${response.errorCode}`)
+    c.advance(100)
+  }
+}
+
+export function joinRequest(groupId: string, overrides: Partial<Omit<JoinGroupRequest, 'type' | 'correlationId'>> = {}): ProbeRequest {
+  return {
+    type: 'JoinGroup',
+    groupId,
+    sessionTimeoutMs: 10_000,
+    rebalanceTimeoutMs: 30_000,
+    memberId: '',
+    groupInstanceId: null,
+    protocolType: 'consumer',
+    protocols: [{ name: 'range', metadata: { topics: ['t'] } }],
+    clientId: 'c',
+    ...overrides,
+  }
+}
