@@ -2,11 +2,19 @@
 // every event, each reporting the time, the event and the state that broke it. They
 // read the brokers' and the controller's state and the clients' trace events; they never
 // change anything. Off unless attached (benchmarks run without them).
+//
+// Incremental: a node's state changes only while it handles an event (a delivery, a
+// timer, a command, a fault), and each of those writes a trace record naming the node. So
+// after an event only the nodes named since the last check are checked again; for the
+// others the checkers report what they found last time that still holds (a broken state
+// that persists is reported after every event, as a full check would). The verdicts are
+// those of checking every node after every event; a state changed behind the
+// simulation's back (a test corrupting a replica) is seen once its node next acts.
 
 import type { Broker } from '../../core/broker/broker.ts'
 import type { Partition } from '../../core/broker/partition.ts'
-import { RawClient } from '../../core/client/raw-client.ts'
-import type { Cluster } from '../cluster.ts'
+import { RawClient, type FetchOutcome } from '../../core/client/raw-client.ts'
+import { CONTROLLER_ID, type Cluster } from '../cluster.ts'
 import type { TraceRecord } from '../trace.ts'
 
 export type CheckerName =
@@ -35,6 +43,13 @@ export interface Violation {
   state: Record<string, unknown>
 }
 
+/** A report kept to be made again while its node is not touched (the state it describes still holds). */
+interface Standing {
+  checker: CheckerName
+  message: string
+  state: Record<string, unknown>
+}
+
 /** An acknowledged write, from a client's trace event. */
 interface AckedRecord {
   topic: string
@@ -52,6 +67,8 @@ export class InvariantCheckers {
   private readonly leaderHighWatermarks = new Map<string, { epoch: number; hw: number }>()
   /** Per partition and replica pair: offsets below this are known to agree. */
   private readonly matchedUpTo = new Map<string, number>()
+  /** Per replica: its HW, LEO and log start offset when log matching last looked at it. */
+  private readonly lastOffsets = new WeakMap<Partition, [number, number, number]>()
   /** Acknowledged acks=all records, by partition. */
   private readonly ackedAll = new Map<string, AckedRecord[]>()
   /** Leader epochs seen per partition in the controller's image, to check they only rise. */
@@ -60,13 +77,30 @@ export class InvariantCheckers {
   private readonly readValues = new Map<string, string | null>()
   /** Fetch outcomes already checked (the clients' own objects are never touched). */
   private readonly checkedFetches = new WeakSet<object>()
+  /** Per raw client: its list of fetches, how far it has been read, and the fetches read while still pending. */
+  private readonly fetchesRead = new Map<string, { fetches: readonly FetchOutcome[]; next: number; pending: FetchOutcome[] }>()
   private pendingLeaderChecks: { brokerId: number; topic: string; partition: number }[] = []
+  /** Nodes named in trace records since the last check: the only ones whose state may have changed. */
+  private readonly touched = new Set<unknown>()
+  /** Everything counts as touched (the first check, or a record naming no node). */
+  private allTouched = true
+  /** Per live broker: the high-watermark reports of its last check that hold while it is untouched (HW above LEO). */
+  private readonly standingHighWatermarks = new Map<number, Standing[]>()
+  /** Per live broker: the "partition@epoch" it leads, in its partitions' order. */
+  private readonly leaderships = new Map<number, string[]>()
+  /** How many live brokers lead each "partition@epoch"; conflicts counts those led by more than one. */
+  private readonly leaderCounts = new Map<string, number>()
+  private leaderConflicts = 0
+  /** The controller image's ISR reports at its last check (they hold while it is untouched). */
+  private standingIsr: Standing[] = []
   /** Stop recording after this many (a broken run can break an invariant on every event). */
   private readonly maxViolations = 100
 
   constructor(
     private readonly cluster: Cluster,
     checkers: readonly CheckerName[] = ALL_CHECKERS,
+    /** False checks every node after every event (the reference the incremental checks are tested against). */
+    private readonly incremental = true,
   ) {
     this.enabled = new Set(checkers)
     this.detach.push(cluster.trace.subscribe((record) => this.onTrace(record)))
@@ -83,6 +117,12 @@ export class InvariantCheckers {
   }
 
   private onTrace(record: TraceRecord): void {
+    // A network change alters no node's state; an action's effects write records of their own.
+    if (record.node === null) {
+      if (record.type !== 'network' && record.type !== 'action') this.allTouched = true
+    } else {
+      this.touched.add(record.node)
+    }
     const data = record.data as Record<string, unknown>
     if (record.type === 'client-produce-acked') {
       const acks = data.acks as number
@@ -99,13 +139,25 @@ export class InvariantCheckers {
   private check(): void {
     if (this.violations.length >= this.maxViolations) return
     const brokers = this.liveBrokers()
-    if (this.enabled.has('high-watermark-monotonic')) this.checkHighWatermarks(brokers)
-    if (this.enabled.has('single-leader-per-epoch')) this.checkSingleLeader(brokers)
-    if (this.enabled.has('isr-integrity')) this.checkIsrIntegrity(brokers)
+    const all = this.allTouched || !this.incremental
+    const touched = (id: unknown) => all || this.touched.has(id)
+    // Nothing acted and nothing stands (an event that wrote no record: a message parked at a paused node).
+    const quiet = !all && this.touched.size === 0 && this.pendingLeaderChecks.length === 0 && this.standingHighWatermarks.size === 0 && this.leaderConflicts === 0 && this.standingIsr.length === 0
+    if (quiet && !this.enabled.has('stable-reads')) return
+    if (this.enabled.has('high-watermark-monotonic')) this.checkHighWatermarks(brokers, touched)
+    if (this.enabled.has('single-leader-per-epoch')) this.checkSingleLeader(brokers, touched)
+    if (this.enabled.has('isr-integrity')) this.checkIsrIntegrity(touched)
     if (this.enabled.has('log-matching')) this.checkLogMatching(brokers)
     if (this.enabled.has('leader-completeness')) this.checkLeaderCompleteness(brokers)
     if (this.enabled.has('stable-reads')) this.checkStableReads()
     this.pendingLeaderChecks = []
+    this.touched.clear()
+    this.allTouched = false
+  }
+
+  /** Makes again the reports of a node's last check that still hold. */
+  private reportStanding(standing: readonly Standing[]): void {
+    for (const s of standing) this.report(s.checker, s.message, { ...s.state })
   }
 
   private report(checker: CheckerName, message: string, state: Record<string, unknown>): void {
@@ -123,12 +175,23 @@ export class InvariantCheckers {
   }
 
   /** 1. A leader's HW never decreases within its epoch; every replica's HW <= its LEO. */
-  private checkHighWatermarks(brokers: Broker[]): void {
+  private checkHighWatermarks(brokers: Broker[], touched: (id: unknown) => boolean): void {
+    const live = new Set<number>()
     for (const broker of brokers) {
+      live.add(broker.brokerId)
+      if (!touched(broker.brokerId)) {
+        // Unchanged since its last check: only "HW above LEO" would be found again.
+        const standing = this.standingHighWatermarks.get(broker.brokerId)
+        if (standing) this.reportStanding(standing)
+        continue
+      }
+      const standing: Standing[] = []
       for (const p of broker.partitions.values()) {
         const { highWatermark, logEndOffset } = p.log
         if (highWatermark > logEndOffset) {
-          this.report('high-watermark-monotonic', `broker ${broker.brokerId} ${p.key}: HW ${highWatermark} above LEO ${logEndOffset}`, { broker: broker.brokerId, partition: p.key, highWatermark, logEndOffset })
+          const report: Standing = { checker: 'high-watermark-monotonic', message: `broker ${broker.brokerId} ${p.key}: HW ${highWatermark} above LEO ${logEndOffset}`, state: { broker: broker.brokerId, partition: p.key, highWatermark, logEndOffset } }
+          standing.push(report)
+          this.report(report.checker, report.message, { ...report.state })
         }
         const key = `${broker.brokerId}/${p.key}`
         if (!p.isLeader) {
@@ -145,23 +208,39 @@ export class InvariantCheckers {
         }
         this.leaderHighWatermarks.set(key, { epoch: p.leaderEpoch, hw: highWatermark })
       }
+      if (standing.length > 0) this.standingHighWatermarks.set(broker.brokerId, standing)
+      else this.standingHighWatermarks.delete(broker.brokerId)
     }
+    for (const id of this.standingHighWatermarks.keys()) if (!live.has(id)) this.standingHighWatermarks.delete(id)
   }
 
   /** 4a. At most one leader per (partition, leader epoch); the controller's epochs only rise. */
-  private checkSingleLeader(brokers: Broker[]): void {
-    const leaders = new Map<string, number>()
+  private checkSingleLeader(brokers: Broker[], touched: (id: unknown) => boolean): void {
+    const live = new Set<number>()
     for (const broker of brokers) {
-      for (const p of broker.partitions.values()) {
-        if (!p.isLeader) continue
-        const key = `${p.key}@${p.leaderEpoch}`
-        const other = leaders.get(key)
-        if (other !== undefined) {
-          this.report('single-leader-per-epoch', `brokers ${other} and ${broker.brokerId} both lead ${p.key} in epoch ${p.leaderEpoch}`, { partition: p.key, epoch: p.leaderEpoch, brokers: [other, broker.brokerId] })
+      live.add(broker.brokerId)
+      if (!touched(broker.brokerId) && this.leaderships.has(broker.brokerId)) continue
+      const led: string[] = []
+      for (const p of broker.partitions.values()) if (p.isLeader) led.push(`${p.key}@${p.leaderEpoch}`)
+      this.setLeaderships(broker.brokerId, led)
+    }
+    for (const id of [...this.leaderships.keys()]) if (!live.has(id)) this.setLeaderships(id, null)
+    if (this.leaderConflicts > 0) {
+      // Someone leads a partition in another's epoch: the full pass, for the reports in order.
+      const leaders = new Map<string, number>()
+      for (const broker of brokers) {
+        for (const p of broker.partitions.values()) {
+          if (!p.isLeader) continue
+          const key = `${p.key}@${p.leaderEpoch}`
+          const other = leaders.get(key)
+          if (other !== undefined) {
+            this.report('single-leader-per-epoch', `brokers ${other} and ${broker.brokerId} both lead ${p.key} in epoch ${p.leaderEpoch}`, { partition: p.key, epoch: p.leaderEpoch, brokers: [other, broker.brokerId] })
+          }
+          leaders.set(key, broker.brokerId)
         }
-        leaders.set(key, broker.brokerId)
       }
     }
+    if (!touched(CONTROLLER_ID)) return // its image is as it was: the epochs were compared then
     const image = this.cluster.controller()?.image
     if (!image) return
     for (const topic of image.topicsById.values()) {
@@ -176,8 +255,37 @@ export class InvariantCheckers {
     }
   }
 
+  /** Replaces a broker's list of leaderships (null: it is down), keeping the counts. */
+  private setLeaderships(brokerId: number, led: string[] | null): void {
+    for (const key of this.leaderships.get(brokerId) ?? []) {
+      const count = this.leaderCounts.get(key)! - 1
+      if (count === 1) this.leaderConflicts--
+      if (count === 0) this.leaderCounts.delete(key)
+      else this.leaderCounts.set(key, count)
+    }
+    if (led === null) {
+      this.leaderships.delete(brokerId)
+      return
+    }
+    this.leaderships.set(brokerId, led)
+    for (const key of led) {
+      const count = (this.leaderCounts.get(key) ?? 0) + 1
+      if (count === 2) this.leaderConflicts++
+      this.leaderCounts.set(key, count)
+    }
+  }
+
   /** 4b. Fenced brokers are never in the ISR of a led partition; ISR and ELR are disjoint; ISR within replicas. */
-  private checkIsrIntegrity(_brokers: Broker[]): void {
+  private checkIsrIntegrity(touched: (id: unknown) => boolean): void {
+    if (!touched(CONTROLLER_ID)) return this.reportStanding(this.standingIsr)
+    const found = this.violations.length
+    this.standingIsr = []
+    this.checkImageIsr()
+    // Every report of this check describes the image as it stands.
+    for (const v of this.violations.slice(found)) this.standingIsr.push({ checker: v.checker, message: v.message, state: { ...v.state } })
+  }
+
+  private checkImageIsr(): void {
     const image = this.cluster.controller()?.image
     if (!image) return
     for (const topic of image.topicsById.values()) {
@@ -198,9 +306,28 @@ export class InvariantCheckers {
 
   /** 2. Two replicas agree on every offset below the smaller of their HWs. */
   private checkLogMatching(brokers: Broker[]): void {
+    // A pair is compared over [what was matched, the lower HW), bounds that depend only on
+    // the two replicas' HW, LEO and log start offset: compared again with the same ones,
+    // it finds nothing new. So only pairs with a replica whose offsets moved are compared.
+    // (Every replica is looked at, not only those of touched brokers: a few numbers each,
+    // and a log rewritten behind the simulation's back is still caught.)
+    const changed = new Set<string>()
+    const moved = new Set<Partition>()
+    for (const broker of brokers) {
+      for (const p of broker.partitions.values()) {
+        const { highWatermark, logEndOffset, logStartOffset } = p.log
+        const last = this.lastOffsets.get(p)
+        if (this.incremental && last && last[0] === highWatermark && last[1] === logEndOffset && last[2] === logStartOffset) continue
+        this.lastOffsets.set(p, [highWatermark, logEndOffset, logStartOffset])
+        moved.add(p)
+        changed.add(p.key)
+      }
+    }
+    if (changed.size === 0) return
     const byPartition = new Map<string, { brokerId: number; partition: Partition }[]>()
     for (const broker of brokers) {
       for (const p of broker.partitions.values()) {
+        if (!changed.has(p.key)) continue
         const list = byPartition.get(p.key) ?? byPartition.set(p.key, []).get(p.key)!
         list.push({ brokerId: broker.brokerId, partition: p })
       }
@@ -211,6 +338,7 @@ export class InvariantCheckers {
           const a = replicas[i]!
           const b = replicas[j]!
           if (a.partition.topicId !== b.partition.topicId) continue
+          if (!moved.has(a.partition) && !moved.has(b.partition)) continue
           const pairKey = `${key}/${a.brokerId}/${b.brokerId}`
           const upTo = Math.min(a.partition.log.highWatermark, b.partition.log.highWatermark)
           // A truncation below what was matched (allowed above the HW) restarts the comparison there.
@@ -272,8 +400,12 @@ export class InvariantCheckers {
       if (typeof id !== 'string') continue
       const client = this.cluster.sim.instanceOf(id)
       if (!(client instanceof RawClient)) continue
-      for (const fetch of client.fetches) {
-        if (fetch.status !== 'done' || this.checkedFetches.has(fetch)) continue
+      // Each fetch is checked once, when it is done: only new fetches and those still pending are looked at.
+      let reading = this.fetchesRead.get(id)
+      if (!reading || reading.fetches !== client.fetches) this.fetchesRead.set(id, (reading = { fetches: client.fetches, next: 0, pending: [] }))
+      const visit = (fetch: FetchOutcome): boolean => {
+        if (fetch.status === 'pending') return false
+        if (fetch.status !== 'done' || this.checkedFetches.has(fetch)) return true
         this.checkedFetches.add(fetch)
         for (const batch of fetch.batches ?? []) {
           for (const r of batch.records) {
@@ -289,9 +421,17 @@ export class InvariantCheckers {
             this.readValues.set(key, r.value)
           }
         }
+        return true
       }
+      const stillPending = reading.pending.filter((fetch) => !visit(fetch))
+      for (; reading.next < reading.fetches.length; reading.next++) {
+        const fetch = reading.fetches[reading.next]!
+        if (!visit(fetch)) stillPending.push(fetch)
+      }
+      reading.pending = stillPending
     }
   }
+
 }
 
 function recordsByOffset(p: Partition): Map<number, string | null> {

@@ -29,7 +29,7 @@ function recordSession(): SessionSpec {
   engine.act({ verb: 'partition', groups: [[leader], frame.view.brokers.map((b) => b.brokerId).filter((b) => b !== leader)] })
   at(16_000)
   engine.act({ verb: 'heal' })
-  engine.act({ verb: 'add-producer', acks: -1, rate: 25 })
+  engine.act({ verb: 'add-producer', acks: -1, rate: 25, lingerMs: 10, keys: 'skewed' })
   at(20_000)
   engine.act({ verb: 'power-fail', node: 1 })
   engine.act({ verb: 'set-config', name: 'min.insync.replicas', value: 1 })

@@ -105,8 +105,8 @@ describe('session links', () => {
     engine.act({ verb: 'partition', groups: [[1, 'controller'], [2, 3, 4]] })
     engine.step()
     engine.act({ verb: 'set-config', name: 'unclean.leader.election.enable', value: false })
-    engine.act({ verb: 'add-producer', acks: -1, rate: 7 })
-    engine.act({ verb: 'set-acks', id: 'producer-2', acks: 1 })
+    engine.act({ verb: 'add-producer', acks: -1, rate: 7, lingerMs: 0, keys: 'skewed' })
+    engine.act({ verb: 'set-producer', id: 'producer-2', acks: 1, lingerMs: 20, keys: 'none' })
     engine.act({ verb: 'remove-consumer', id: 'consumer-1' })
     const frame = engine.advance(9000, 1e9, false)
     const link = linkFor(engine.session, { timeMs: frame.position.timeMs, events: frame.position.events })
@@ -114,7 +114,6 @@ describe('session links', () => {
     expect(parsed.errors).toEqual([])
     expect(parsed.spec).toEqual(engine.session)
     expect(parsed.position).toEqual({ timeMs: frame.position.timeMs, events: frame.position.events })
-    expect(engine.session.actions.some((a) => !a.peeked)).toBe(true)
     for (const a of engine.session.actions) expect(actionFromText(actionToText(a), { brokers: 4, replicationFactor: 3, maxTimeMs: 1e9 })).toEqual(a)
   })
 
@@ -129,6 +128,11 @@ describe('session links', () => {
       ['?actions=1@1:crash', '"crash" takes 1 argument, got 0'],
       ['?actions=5@9:heal~4@10:heal', 'actions must be in the order they were taken'],
       ['?actions=1@1:set-config:retention.ms:1', 'cannot be changed here'],
+      ['?keys=zipf', 'keys must be "none", "uniform", "skewed"; got "zipf"'],
+      ['?linger=-1', 'linger must be an integer from 0 to 60000 (linger.ms); got "-1"'],
+      ['?actions=1@1:add-producer:all:5:5:zipf', 'expected keys none, uniform, skewed, got "zipf"'],
+      ['?actions=1@1:add-producer:all:5', '"add-producer" takes 4 arguments, got 2'],
+      ['?actions=1_1:heal', 'expected <time ms>@<events>:<verb>'],
       ['?actions=99999999999@1:heal', 'beyond the 21600000 ms a session may last'],
       ['?t=-5', 't (where to open the run) must be a time'],
       ['?e=5', 'e (an event count) only counts together with t'],
@@ -142,5 +146,74 @@ describe('session links', () => {
     }
     expect(parseLink('?brokers=1').spec.settings).toMatchObject({ brokers: 1, replicationFactor: 1, minInsyncReplicas: 1 })
     expect(parseLink('').errors).toEqual([])
+  })
+})
+
+describe('the clients the engine runs', () => {
+  it("are core's producer and consumer: records are batched, acknowledged, consumed, and the history checker finds nothing wrong", () => {
+    const engine = new Engine({ seed: 21, settings: { ...DEFAULT_SETTINGS, consumers: 2 }, actions: [] }, clock)
+    const frame = engine.advance(12_000, 1e9, false)
+    const run = engine.liveRun
+    expect(frame.view.producers.map((p) => p.id)).toEqual(['producer-1', 'producer-2'])
+    for (const p of frame.view.producers) {
+      expect(p).toMatchObject({ acks: -1, lingerMs: 5, keys: 'uniform', idempotent: true, failed: 0 })
+      expect(p.acked).toBeGreaterThan(50)
+      // The producer client's own record outcomes, kept by the cluster's history recorder.
+      expect(run.cluster.history.producerOutcomes(p.id).filter((o) => o.status === 'acked')).toHaveLength(p.acked)
+    }
+    for (const c of frame.view.consumers) {
+      expect(c.consumed).toBeGreaterThan(100)
+      expect(run.cluster.history.consumerRecords(c.id)).toHaveLength(c.consumed)
+    }
+    expect(run.history).toMatchObject({ duplicates: 0, reorders: 0, consumerGaps: 0, consumerDuplicates: 0 })
+    expect(frame.anomalies).toEqual([])
+  })
+
+  it("refuse a config core's parser refuses, naming it, and record nothing", () => {
+    const engine = new Engine({ seed: 22, settings: { ...DEFAULT_SETTINGS }, actions: [] }, clock)
+    engine.advance(3000, 1e9, false)
+    const before = engine.frame(null)
+    expect(() => engine.act({ verb: 'set-producer', id: 'producer-1', acks: 1, lingerMs: -5, keys: 'none' })).toThrow(/linger\.ms.*-5/)
+    expect(() => engine.act({ verb: 'add-producer', acks: -1, rate: 5, lingerMs: Number.NaN, keys: 'none' })).toThrow(/linger\.ms/)
+    expect(engine.session.actions).toEqual([])
+    const after = engine.frame(null)
+    expect(after.view.producers.map((p) => [p.id, p.active])).toEqual(before.view.producers.map((p) => [p.id, p.active]))
+    expect(after.traceHash).toBe(before.traceHash)
+  })
+
+  it('restart a producer with a new config in its place, and stop consumers by assigning them nothing', () => {
+    const engine = new Engine({ seed: 23, settings: { ...DEFAULT_SETTINGS }, actions: [] }, clock)
+    engine.advance(3000, 1e9, false)
+    engine.act({ verb: 'set-producer', id: 'producer-1', acks: 1, lingerMs: 20, keys: 'skewed' })
+    engine.act({ verb: 'remove-consumer', id: 'consumer-1' })
+    const consumedAtStop = engine.frame(null).view.consumers[0]!.consumed
+    const frame = engine.advance(8000, 1e9, false)
+    const [old, , fresh] = frame.view.producers
+    expect(old).toMatchObject({ id: 'producer-1', active: false })
+    // acks=1 without an explicit enable.idempotence turns idempotence off, as Kafka's ProducerConfig does.
+    expect(fresh).toMatchObject({ id: 'producer-3', active: true, acks: 1, lingerMs: 20, keys: 'skewed', idempotent: false })
+    expect(fresh!.acked).toBeGreaterThan(0)
+    expect(frame.view.consumers[0]).toMatchObject({ active: false, consumed: consumedAtStop })
+    expect(replayHash(engine.session, frame.position.events)).toBe(frame.traceHash)
+  })
+
+  it('raise the history checker\'s findings as anomalies, at the same events in a replay', () => {
+    // acks=1 (idempotence off, five requests in flight): the leader of orders-0 is cut off
+    // for 15 s; the producer's requests to it time out and are retried behind later ones.
+    const engine = new Engine({ seed: 2, settings: { ...DEFAULT_SETTINGS, acks: 1, minInsyncReplicas: 1, recordsPerSec: 200, lingerMs: 0, producers: 1, checks: false }, actions: [] }, clock)
+    const leader = engine.advance(5000, 1e9, false).view.partitions[0]!.leader
+    engine.act({ verb: 'isolate', node: leader })
+    engine.advance(20_000, 1e9, false)
+    engine.act({ verb: 'rejoin', node: leader })
+    const frame = engine.advance(60_000, 1e9, false)
+    const found = frame.anomalies.filter((a) => a.kind === 'history')
+    expect(found.map((a) => a.name)).toContain('reorder')
+    const reorder = found.find((a) => a.name === 'reorder')!
+    expect(reorder.partition).toMatch(/^orders-[0-5]$/)
+    expect(reorder.message).toContain(`in ${reorder.partition}`)
+    expect(engine.liveRun.history!.reorders).toBeGreaterThan(0)
+    const replay = Run.fromSpec(engine.session)
+    replay.advance({ events: frame.position.events, timeMs: Infinity })
+    expect(replay.anomalies).toEqual(engine.liveRun.anomalies)
   })
 })

@@ -7,6 +7,17 @@ export type NodeRef = number | 'controller'
 
 export type Acks = -1 | 0 | 1
 
+/** How a producer keys its records: no key (the sticky partitioner spreads them), uniform over KEY_COUNT keys, or skewed toward a few. */
+export type KeyChoice = 'none' | 'uniform' | 'skewed'
+
+export const KEY_CHOICES: readonly KeyChoice[] = ['none', 'uniform', 'skewed']
+/** Keys drawn from (uniform or skewed). */
+export const KEY_COUNT = 100
+/** The skewed distribution's exponent: key i has weight 1 / (i + 1)^1.2, so a few keys carry most records. */
+export const SKEW_EXPONENT = 1.2
+/** How often each consumer's application polls (simulated ms). */
+export const POLL_INTERVAL_MS = 100
+
 export type NodeVerb = 'crash' | 'power-fail' | 'restart' | 'pause' | 'resume' | 'isolate' | 'rejoin'
 
 export const NODE_VERBS: readonly NodeVerb[] = ['crash', 'power-fail', 'restart', 'pause', 'resume', 'isolate', 'rejoin']
@@ -18,16 +29,17 @@ export type Action =
   | { verb: NodeVerb; node: NodeRef }
   | { verb: 'partition'; groups: NodeRef[][] }
   | { verb: 'heal' }
-  | { verb: 'add-producer'; acks: Acks; rate: number }
+  | { verb: 'add-producer'; acks: Acks; rate: number; lingerMs: number; keys: KeyChoice }
   | { verb: 'remove-producer'; id: string }
-  | { verb: 'set-acks'; id: string; acks: Acks }
+  /** Restarts a producer with a new config (Kafka fixes a producer's config at construction). */
+  | { verb: 'set-producer'; id: string; acks: Acks; lingerMs: number; keys: KeyChoice }
   | { verb: 'add-consumer' }
   | { verb: 'remove-consumer'; id: string }
   | { verb: 'set-config'; name: LiveConfigName; value: number | boolean }
 
 export type Verb = Action['verb']
 
-export const VERBS: readonly Verb[] = [...NODE_VERBS, 'partition', 'heal', 'add-producer', 'remove-producer', 'set-acks', 'add-consumer', 'remove-consumer', 'set-config']
+export const VERBS: readonly Verb[] = [...NODE_VERBS, 'partition', 'heal', 'add-producer', 'remove-producer', 'set-producer', 'add-consumer', 'remove-consumer', 'set-config']
 
 /** An action as the session records it: what, and exactly where in the run (see run.ts). */
 export interface RecordedAction {
@@ -35,18 +47,12 @@ export interface RecordedAction {
   atMs: number
   /** How many events the run had processed when it was taken. */
   afterEvents: number
-  /**
-   * Whether, since its last event, the run had looked for the next one and found none due
-   * (it had run up to a time, as playing does) rather than stopping right after an event
-   * (as stepping does). Looking recycles cancelled timers from the head of the event queue,
-   * and the simulation numbers new timers from recycled slots, numbers the trace hash
-   * covers: a replay looks too, at the same point, to go through the same numbers.
-   */
-  peeked: boolean
   action: Action
 }
 
 export const MAX_RATE = 1000
+/** The largest linger.ms the form and links take (Kafka takes any non-negative long; a minute is plenty here). */
+export const MAX_LINGER_MS = 60_000
 export const MAX_PRODUCERS = 8
 export const MAX_CONSUMERS = 4
 
@@ -77,11 +83,11 @@ export function describeAction(action: Action): string {
     case 'heal':
       return 'heal the network'
     case 'add-producer':
-      return `add a producer (acks=${acksName(action.acks)}, ${action.rate} records/s)`
+      return `add a producer (acks=${acksName(action.acks)}, linger.ms=${action.lingerMs}, keys ${action.keys}, ${action.rate} records/s)`
     case 'remove-producer':
       return `stop ${action.id}`
-    case 'set-acks':
-      return `set acks=${acksName(action.acks)} for ${action.id}`
+    case 'set-producer':
+      return `restart ${action.id} with acks=${acksName(action.acks)}, linger.ms=${action.lingerMs}, keys ${action.keys}`
     case 'add-consumer':
       return 'add a consumer'
     case 'remove-consumer':
@@ -94,8 +100,8 @@ export function describeAction(action: Action): string {
 // --- the URL's text form ------------------------------------------------------------
 //
 //   <atMs>@<afterEvents>:<verb>[:<arg>...]      actions joined by "~"
-//   ("_" instead of "@": taken right after that event, as after a step; see RecordedAction.peeked)
-//   crash:2  crash:c  partition:1.2:3.c  add-producer:all:20  set-acks:producer-1:1
+//   crash:2  crash:c  partition:1.2:3.c  add-producer:all:20:5:uniform (acks, rate, linger.ms, keys)
+//   set-producer:producer-1:1:5:none (id, acks, linger.ms, keys)
 //   set-config:min.insync.replicas:1  set-config:unclean.leader.election.enable:true
 
 function nodeText(node: NodeRef): string {
@@ -114,14 +120,14 @@ export function actionToText(recorded: RecordedAction): string {
       args = []
       break
     case 'add-producer':
-      args = [acksName(a.acks), String(a.rate)]
+      args = [acksName(a.acks), String(a.rate), String(a.lingerMs), a.keys]
       break
     case 'remove-producer':
     case 'remove-consumer':
       args = [a.id]
       break
-    case 'set-acks':
-      args = [a.id, acksName(a.acks)]
+    case 'set-producer':
+      args = [a.id, acksName(a.acks), String(a.lingerMs), a.keys]
       break
     case 'set-config':
       args = [a.name, String(a.value)]
@@ -129,7 +135,7 @@ export function actionToText(recorded: RecordedAction): string {
     default:
       args = [nodeText(a.node)]
   }
-  return [`${recorded.atMs}${recorded.peeked ? '@' : '_'}${recorded.afterEvents}`, a.verb, ...args].join(':')
+  return [`${recorded.atMs}@${recorded.afterEvents}`, a.verb, ...args].join(':')
 }
 
 /** Limits a parser checks positions against. */
@@ -160,6 +166,16 @@ function parseAcks(text: string | undefined): Acks {
   return fail(`expected acks "all", "1" or "0", got ${JSON.stringify(text ?? '')}`)
 }
 
+function parseLingerMs(text: string | undefined): number {
+  if (text === undefined || !/^[0-9]{1,6}$/.test(text) || Number(text) > MAX_LINGER_MS) fail(`expected linger.ms from 0 to ${MAX_LINGER_MS}, got ${JSON.stringify(text ?? '')}`)
+  return Number(text)
+}
+
+function parseKeys(text: string | undefined): KeyChoice {
+  if (!(KEY_CHOICES as readonly string[]).includes(text ?? '')) fail(`expected keys ${KEY_CHOICES.join(', ')}, got ${JSON.stringify(text ?? '')}`)
+  return text as KeyChoice
+}
+
 function parseClientId(text: string | undefined, kind: 'producer' | 'consumer'): string {
   if (text === undefined || !CLIENT_ID.test(text) || !text.startsWith(kind)) fail(`expected a ${kind} id like "${kind}-1", got ${JSON.stringify(text ?? '')}`)
   return text
@@ -172,15 +188,14 @@ function expectArgs(args: string[], count: number, verb: string): void {
 /** Parses one action's text; throws ActionSyntaxError naming what is wrong. */
 export function actionFromText(text: string, limits: ActionLimits): RecordedAction {
   if (text.length > 200) fail('longer than 200 characters')
-  const match = /^([0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)([@_])([0-9]+):([a-z-]+)((?::[A-Za-z0-9.\-]*)*)$/.exec(text)
+  const match = /^([0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)@([0-9]+):([a-z-]+)((?::[A-Za-z0-9.\-]*)*)$/.exec(text)
   if (!match) fail('expected <time ms>@<events>:<verb>[:<argument>...]')
   const atMs = Number(match[1])
   if (!Number.isFinite(atMs) || atMs > limits.maxTimeMs) fail(`time ${match[1]} ms is beyond the ${limits.maxTimeMs} ms a session may last`)
-  const peeked = match[2] === '@'
-  const afterEvents = Number(match[3])
-  if (!Number.isSafeInteger(afterEvents)) fail(`event count ${match[3]} is not a safe integer`)
-  const verb = match[4]!
-  const args = match[5] ? match[5].slice(1).split(':') : []
+  const afterEvents = Number(match[2])
+  if (!Number.isSafeInteger(afterEvents)) fail(`event count ${match[2]} is not a safe integer`)
+  const verb = match[3]!
+  const args = match[4] ? match[4].slice(1).split(':') : []
   if (!(VERBS as readonly string[]).includes(verb)) fail(`unknown action "${verb}"; expected one of ${VERBS.join(', ')}`)
   let action: Action
   switch (verb as Verb) {
@@ -208,10 +223,10 @@ export function actionFromText(text: string, limits: ActionLimits): RecordedActi
       action = { verb: 'add-consumer' }
       break
     case 'add-producer': {
-      expectArgs(args, 2, verb)
+      expectArgs(args, 4, verb)
       const rate = Number(args[1])
       if (!/^[1-9][0-9]*$/.test(args[1]!) || rate > MAX_RATE) fail(`expected a rate from 1 to ${MAX_RATE} records/s, got ${JSON.stringify(args[1])}`)
-      action = { verb: 'add-producer', acks: parseAcks(args[0]), rate }
+      action = { verb: 'add-producer', acks: parseAcks(args[0]), rate, lingerMs: parseLingerMs(args[2]), keys: parseKeys(args[3]) }
       break
     }
     case 'remove-producer':
@@ -222,9 +237,9 @@ export function actionFromText(text: string, limits: ActionLimits): RecordedActi
       expectArgs(args, 1, verb)
       action = { verb: 'remove-consumer', id: parseClientId(args[0], 'consumer') }
       break
-    case 'set-acks':
-      expectArgs(args, 2, verb)
-      action = { verb: 'set-acks', id: parseClientId(args[0], 'producer'), acks: parseAcks(args[1]) }
+    case 'set-producer':
+      expectArgs(args, 4, verb)
+      action = { verb: 'set-producer', id: parseClientId(args[0], 'producer'), acks: parseAcks(args[1]), lingerMs: parseLingerMs(args[2]), keys: parseKeys(args[3]) }
       break
     case 'set-config': {
       expectArgs(args, 2, verb)
@@ -244,7 +259,7 @@ export function actionFromText(text: string, limits: ActionLimits): RecordedActi
       expectArgs(args, 1, verb)
       action = { verb: verb as NodeVerb, node: parseNode(args[0], limits) }
   }
-  return { atMs, afterEvents, peeked, action }
+  return { atMs, afterEvents, action }
 }
 
 // --- legality -------------------------------------------------------------------------

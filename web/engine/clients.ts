@@ -1,123 +1,152 @@
-// The clients a session runs, behind one small seam so that the real producer and consumer
-// (being written in core/client/) replace these without the panels changing.
+// The clients a session runs: core's real producer and consumer (core/client/), added to
+// the cluster as nodes, with a small wrapper each that keeps the figures the panels and
+// charts show.
 //
-// For now both are core's raw client:
-// - a producer is a raw client with a steady workload: one record per Produce request,
-//   round robin over the topic's partitions, at a fixed rate and acks. The raw client fixes
-//   acks when it starts, so changing acks starts a new producer in its place. It never
-//   retries and has no linger.ms, batching or keys (capabilities say so to the UI).
-// - a consumer is a stand-in: a raw client that, every POLL_MS of simulated time, fetches
-//   each partition from its position (like assign() of every partition, no group, no
-//   committed offsets). On OFFSET_OUT_OF_RANGE it starts over from offset 0
-//   (auto.offset.reset=earliest). Its lag per partition is the high watermark its last
-//   fetch answer carried minus its position, as a Kafka consumer computes records-lag.
+// - A producer is cluster.addProducer with a workload (core/client/producer/workload.ts):
+//   records at a steady rate, keyed as chosen, through the real accumulator, batching
+//   (linger.ms), retries, idempotence and partitioner. Kafka fixes a producer's config when
+//   it is constructed, so changing acks, linger.ms or the keys closes the producer's
+//   workload and starts a new producer with the new config in its place, as an
+//   application restarts its KafkaProducer.
+// - A consumer is cluster.addConsumer with every partition assigned (manual assignment,
+//   no group: groups arrive with issue 5), auto.offset.reset=earliest and the built-in
+//   poll loop. Removing it assigns it no partitions: KafkaConsumer.assign(emptyList) is
+//   unsubscribe().
 //
-// The consumer's polling runs as simulation actions (Simulation.at), so a replay from the
-// seed repeats it exactly.
+// Every config goes through core's parsers (checkProducerOptions, checkConsumerOptions via
+// addProducer/addConsumer): a bad value throws before anything is added.
 
-import type { Acks } from './actions.ts'
+import type { Consumer, ConsumedRecord } from '../../core/client/consumer/consumer.ts'
+import type { RecordOutcome } from '../../core/client/producer/accumulator.ts'
+import { checkProducerOptions, type Producer, type ProducerOptions } from '../../core/client/producer/producer.ts'
+import type { KeyDistribution } from '../../core/client/producer/workload.ts'
 import type { Cluster } from '../../sim/cluster.ts'
+import { acksName, KEY_COUNT, POLL_INTERVAL_MS, SKEW_EXPONENT, type Acks, type KeyChoice } from './actions.ts'
 
-export const POLL_MS = 100
-const FETCH_MAX_BYTES = 1024 * 1024
-/** Lag is sampled for the charts every this many polls (once a simulated second). */
-const LAG_SAMPLE_EVERY = 10
+/** What the user chooses for a producer; everything else is Kafka's default. */
+export interface ProducerSettings {
+  acks: Acks
+  lingerMs: number
+  keys: KeyChoice
+  /** Records per simulated second. */
+  rate: number
+}
 
-/** What the current client implementation can do; the UI offers only these. */
-export const CLIENT_CAPABILITIES = {
-  producerKind: 'raw client',
-  consumerKind: 'stand-in consumer (raw client)',
-  liveAcks: false,
-  lingerMs: false,
-  keys: false,
-  groups: false,
-} as const
+export function keyDistribution(keys: KeyChoice): KeyDistribution {
+  switch (keys) {
+    case 'none':
+      return { kind: 'none' }
+    case 'uniform':
+      return { kind: 'uniform', keys: KEY_COUNT }
+    case 'skewed':
+      return { kind: 'skewed', keys: KEY_COUNT, exponent: SKEW_EXPONENT }
+  }
+}
+
+/** The producer options (Kafka config names) a producer with these settings is created with. */
+export function producerOptions(settings: ProducerSettings, topic: string): Omit<ProducerOptions, 'bootstrapBrokers'> {
+  return {
+    config: { acks: acksName(settings.acks), 'linger.ms': settings.lingerMs },
+    workload: { topic, recordsPerSec: settings.rate, keys: keyDistribution(settings.keys) },
+  }
+}
+
+/** Throws core's error (InvalidConfigError, ClientError) naming the bad value, as addProducer would. */
+export function checkProducerSettings(settings: ProducerSettings, topic: string, where: string): void {
+  checkProducerOptions(producerOptions(settings, topic), where)
+}
 
 export interface ProducerStats {
   id: string
   acks: Acks
+  lingerMs: number
+  keys: KeyChoice
   rate: number
   active: boolean
+  idempotent: boolean
+  /** Records sent (send() called). */
   sent: number
   acked: number
   failed: number
-  timedOut: number
+  /** Sent, outcome not known yet. */
   pending: number
-  /** acks=0 requests: sent, never answered. */
-  unacknowledged: number
+  /** Produce requests sent, and batches retried. */
+  requests: number
+  retries: number
 }
 
-/** One producer: a raw client with a workload; counts kept incrementally (the client's outcome list only grows). */
-export class Producer {
+/** One producer client and the figures kept from its records' outcomes (read incrementally). */
+export class ProducerClient {
   active = true
+  private readonly producer: Producer
+  private readonly outcomes: RecordOutcome[]
   private scanned = 0
-  private readonly pendingIndexes: number[] = []
-  private readonly counts = { acked: 0, failed: 0, timedOut: 0, unacknowledged: 0 }
-  /** Acknowledged produce latencies, in order of answer: (answered at, latency, records). */
-  readonly latencies: { atMs: number; latencyMs: number; records: number }[] = []
-  /** Failed or timed-out requests: (answered at, records). */
-  readonly failures: { atMs: number; records: number; timedOut: boolean }[] = []
+  private pendingIndexes: number[] = []
+  private acked = 0
+  private failed = 0
+  /** Acknowledged records in order of answer: (answered at, send-to-answer latency). */
+  readonly latencies: { atMs: number; latencyMs: number }[] = []
+  /** Failed records: (failed at). */
+  readonly failures: number[] = []
 
   constructor(
-    private readonly cluster: Cluster,
+    cluster: Cluster,
     readonly id: string,
-    readonly acks: Acks,
-    readonly rate: number,
-    partitions: readonly { topic: string; partition: number }[],
+    readonly settings: ProducerSettings,
+    topic: string,
+    /** Told of every record newly acknowledged (the run checks it is held). */
+    private readonly onAcked: (outcome: RecordOutcome, acks: Acks) => void,
   ) {
-    cluster.addRawClient(id, { workload: { partitions, acks, recordsPerSec: rate } })
+    this.producer = cluster.addProducer(id, producerOptions(settings, topic))
+    this.outcomes = cluster.history.producerOutcomes(id)
   }
 
-  stop(): void {
+  /** Stops the workload (records already sent still settle: retries go on). */
+  stop(cluster: Cluster): void {
     if (!this.active) return
     this.active = false
-    this.cluster.sim.command(this.id, { op: 'stopWorkload' })
+    cluster.sim.command(this.id, { op: 'stopWorkload' })
   }
 
-  /** Brings the counts up to date with the client's outcomes (new ones, and those still pending). */
+  /** Brings the counts up to date with the outcomes (new ones, and those still pending). */
   refresh(): void {
-    const produces = this.cluster.rawClient(this.id).produces
+    const outcomes = this.outcomes
     const stillPending: number[] = []
     const visit = (index: number) => {
-      const p = produces[index]!
-      switch (p.status) {
-        case 'pending':
-          stillPending.push(index)
-          return
-        case 'acked':
-          this.counts.acked++
-          this.latencies.push({ atMs: p.answeredAtMs!, latencyMs: p.answeredAtMs! - p.sentAtMs, records: p.values.length })
-          return
-        case 'failed':
-        case 'timeout':
-          if (p.status === 'failed') this.counts.failed++
-          else this.counts.timedOut++
-          this.failures.push({ atMs: p.answeredAtMs ?? p.sentAtMs, records: p.values.length, timedOut: p.status === 'timeout' })
-          return
-        case 'unacknowledged':
-          this.counts.unacknowledged++
-          return
+      const outcome = outcomes[index]!
+      if (outcome.status === 'pending') {
+        stillPending.push(index)
+      } else if (outcome.status === 'acked') {
+        this.acked++
+        this.latencies.push({ atMs: outcome.completedAtMs!, latencyMs: outcome.completedAtMs! - outcome.sentAtMs })
+        this.onAcked(outcome, this.settings.acks)
+      } else {
+        this.failed++
+        this.failures.push(outcome.completedAtMs ?? outcome.sentAtMs)
       }
     }
     for (const index of this.pendingIndexes) visit(index)
-    for (; this.scanned < produces.length; this.scanned++) visit(this.scanned)
-    this.pendingIndexes.length = 0
-    this.pendingIndexes.push(...stillPending)
+    for (; this.scanned < outcomes.length; this.scanned++) visit(this.scanned)
+    this.pendingIndexes = stillPending
   }
 
   stats(): ProducerStats {
     this.refresh()
+    const { acks, lingerMs, keys, rate } = this.settings
     return {
       id: this.id,
-      acks: this.acks,
-      rate: this.rate,
+      acks,
+      lingerMs,
+      keys,
+      rate,
       active: this.active,
+      idempotent: this.producer.idempotent,
       sent: this.scanned,
-      acked: this.counts.acked,
-      failed: this.counts.failed,
-      timedOut: this.counts.timedOut,
+      acked: this.acked,
+      failed: this.failed,
       pending: this.pendingIndexes.length,
-      unacknowledged: this.counts.unacknowledged,
+      requests: this.producer.stats.requests,
+      retries: this.producer.stats.retries,
     }
   }
 }
@@ -125,92 +154,76 @@ export class Producer {
 export interface ConsumerStats {
   id: string
   active: boolean
-  /** Next offset to read, per partition. */
-  positions: number[]
-  /** Lag per partition from the last answer (HW - position), null before any. */
+  /** Next offset to read, per partition (null: none yet). */
+  positions: (number | null)[]
+  /** Per partition: the high watermark from the last fetch answer minus the position (Kafka's records-lag), null before any. */
   lag: (number | null)[]
   consumed: number
-  resets: number
+  polls: number
+  /** Errors poll() raised to the application (OFFSET_OUT_OF_RANGE without a reset policy, ...). */
+  appErrors: number
 }
 
-/** A stand-in consumer (see the top of this file). */
-export class StandInConsumer {
+interface AssignmentRow {
+  partition: string
+  position: number | null
+  lag: number | null
+}
+
+/** One consumer client with every partition of the topic assigned. */
+export class ConsumerClient {
   active = true
-  readonly positions: number[]
-  readonly lag: (number | null)[]
-  consumed = 0
-  resets = 0
-  /** Records read, by the poll that read them: (time, records). */
-  readonly reads: { atMs: number; records: number }[] = []
-  /** Lag samples, once a second: time and lag per partition (-1: unknown). */
+  private readonly consumer: Consumer
+  /** Every record poll() returned, in order (the history recorder's list). */
+  readonly records: readonly ConsumedRecord[]
+  /** Lag samples, once a simulated second: time and lag per partition (-1: unknown). */
   readonly lagSamples: { atMs: number; lag: Int32Array }[] = []
-  private readonly inFlight: (number | null)[]
-  private processed = 0
-  /** Fetches sent and not yet answered, by index in the client's outcome list. */
-  private pending: number[] = []
-  private polls = 0
 
   constructor(
-    private readonly cluster: Cluster,
+    cluster: Cluster,
     readonly id: string,
     private readonly topic: string,
-    partitions: number,
+    private readonly partitions: number,
   ) {
-    this.positions = new Array<number>(partitions).fill(0)
-    this.lag = new Array<number | null>(partitions).fill(null)
-    this.inFlight = new Array<number | null>(partitions).fill(null)
-    cluster.addRawClient(id)
-    this.poll()
+    this.consumer = cluster.addConsumer(id, {
+      config: { 'auto.offset.reset': 'earliest' },
+      assignment: Array.from({ length: partitions }, (_, partition) => ({ topic, partition })),
+      app: { pollIntervalMs: POLL_INTERVAL_MS, processingMsPerRecord: 0 },
+    })
+    this.records = cluster.history.consumerRecords(id)
   }
 
-  stop(): void {
-    this.active = false
-  }
-
-  private poll(): void {
+  /** Unsubscribes: assign(emptyList), as KafkaConsumer does. */
+  stop(cluster: Cluster): void {
     if (!this.active) return
-    const sim = this.cluster.sim
-    const client = this.cluster.rawClient(this.id)
-    const fetches = client.fetches
-    let read = 0
-    const visit = (index: number): boolean => {
-      const fetch = fetches[index]!
-      if (fetch.status === 'pending') return false
-      const p = fetch.partition
-      this.inFlight[p] = null
-      if (fetch.status === 'done') {
-        for (const batch of fetch.batches ?? []) {
-          for (const r of batch.records) {
-            const offset = batch.baseOffset + r.offsetDelta
-            if (offset >= this.positions[p]!) {
-              this.positions[p] = offset + 1
-              read++
-            }
-          }
-        }
-        if (fetch.highWatermark !== undefined && fetch.highWatermark >= 0) this.lag[p] = Math.max(0, fetch.highWatermark - this.positions[p]!)
-      } else if (fetch.errorCode === 'OFFSET_OUT_OF_RANGE') {
-        this.positions[p] = 0
-        this.resets++
-      }
-      return true
+    this.active = false
+    cluster.sim.command(this.id, { op: 'assign', partitions: [] })
+  }
+
+  /** Position and lag per partition of the session's topic, from the consumer's own state. */
+  private perPartition(): { positions: (number | null)[]; lag: (number | null)[] } {
+    const positions = new Array<number | null>(this.partitions).fill(null)
+    const lag = new Array<number | null>(this.partitions).fill(null)
+    const rows = (this.consumer.snapshot() as { assignment: AssignmentRow[] }).assignment
+    const prefix = `${this.topic}-`
+    for (const row of rows) {
+      if (!row.partition.startsWith(prefix)) continue
+      const p = Number(row.partition.slice(prefix.length))
+      if (!(p >= 0 && p < this.partitions)) continue
+      positions[p] = row.position
+      lag[p] = row.lag === null ? null : Math.max(0, row.lag)
     }
-    const stillPending = this.pending.filter((index) => !visit(index))
-    for (; this.processed < fetches.length; this.processed++) if (!visit(this.processed)) stillPending.push(this.processed)
-    this.pending = stillPending
-    if (read > 0) {
-      this.consumed += read
-      this.reads.push({ atMs: sim.now, records: read })
-    }
-    if (this.polls++ % LAG_SAMPLE_EVERY === 0) this.lagSamples.push({ atMs: sim.now, lag: Int32Array.from(this.lag, (l) => (l === null ? -1 : l)) })
-    for (let p = 0; p < this.positions.length; p++) {
-      if (this.inFlight[p] !== null) continue
-      this.inFlight[p] = sim.command<number>(this.id, { op: 'fetch', topic: this.topic, partition: p, offset: this.positions[p]!, maxBytes: FETCH_MAX_BYTES })
-    }
-    sim.at(sim.now + POLL_MS, `poll ${this.id}`, () => this.poll())
+    return { positions, lag }
+  }
+
+  sampleLag(atMs: number): void {
+    const { lag } = this.perPartition()
+    this.lagSamples.push({ atMs, lag: Int32Array.from(lag, (l) => (l === null ? -1 : l)) })
   }
 
   stats(): ConsumerStats {
-    return { id: this.id, active: this.active, positions: [...this.positions], lag: [...this.lag], consumed: this.consumed, resets: this.resets }
+    const { positions, lag } = this.perPartition()
+    const stats = this.consumer.stats
+    return { id: this.id, active: this.active, positions, lag, consumed: stats.recordsConsumed, polls: stats.polls, appErrors: this.consumer.appErrors.length }
   }
 }

@@ -13,9 +13,11 @@
 // Acting in the past starts a new timeline: the actions recorded after that point, and the
 // checkpoints past it, are dropped.
 
+import { parseTopicConfigOverrides } from '../../core/config.ts'
 import { toJSONLine } from '../../sim/trace.ts'
 import { partitionRecords, metadataLog } from '../../sim/views.ts'
 import type { Action, RecordedAction } from './actions.ts'
+import { checkProducerSettings } from './clients.ts'
 import { formatLine, type LogLine } from './format.ts'
 import { chartData } from './metrics.ts'
 import type { Frame, JumpTarget, Request, ResultData } from './protocol.ts'
@@ -138,17 +140,18 @@ export class Engine {
 
   /** Records an action at the live run's position and schedules it there. */
   act(action: Action): Frame {
+    checkAction(action)
     const { timeMs, events } = this.live.position
     const actions = this.spec.actions
     // Acting in the past: the old timeline's later actions go, and so do the runs past here.
     let keep = actions.length
     while (keep > 0 && actions[keep - 1]!.afterEvents > events) keep--
     if (keep < actions.length) actions.splice(keep)
-    // A run at this very event count may stand at another time (or have looked ahead when
-    // this one had not): only runs strictly before the action can take it the same way.
+    // A run at this very event count may stand at another time: only runs strictly before
+    // the action can take it the same way.
     this.checkpoints = this.checkpoints.filter((run) => run.position.events < events)
     if (this.builder && this.builder.position.events >= events) this.builder = null
-    actions.push({ atMs: timeMs, afterEvents: events, peeked: this.live.peeked, action })
+    actions.push({ atMs: timeMs, afterEvents: events, action })
     this.actionsVersion++
     this.live.scheduleDue()
     // Carry it out now: run what is due at this moment, the action among it (a replay
@@ -328,6 +331,7 @@ export class Engine {
       logReset: reset,
       logDropped: run.notableDropped + Math.max(0, run.notable.length - LOG_LINES_ON_RESET),
       anomalies: run.anomalies.slice(0, 100),
+      history: run.historyFigures,
       actionErrors: run.actionErrors.slice(0, 100),
       actions: actionsChanged ? this.spec.actions.map((a): RecordedAction => ({ ...a })) : null,
       checking: run.checking,
@@ -379,6 +383,24 @@ export class Engine {
     }
     if (lines.length > 0) chunks.push(lines.join(''))
     return { kind: 'export', chunks, records, truncated }
+  }
+}
+
+/**
+ * Refuses, before it is recorded, an action whose config core's parsers refuse (the
+ * error names the value): nothing is half applied. What depends on the moment (the
+ * controller may be down when min.insync.replicas changes) is found when the run applies
+ * it, and shown as an action error.
+ */
+function checkAction(action: Action): void {
+  switch (action.verb) {
+    case 'add-producer':
+      return checkProducerSettings({ acks: action.acks, lingerMs: action.lingerMs, keys: action.keys, rate: action.rate }, TOPIC, 'the new producer')
+    case 'set-producer':
+      return checkProducerSettings({ acks: action.acks, lingerMs: action.lingerMs, keys: action.keys, rate: 1 }, TOPIC, action.id)
+    case 'set-config':
+      parseTopicConfigOverrides({ [action.name]: action.value }, `topic ${TOPIC} config`)
+      return
   }
 }
 

@@ -55,6 +55,15 @@ const CATEGORY: Record<string, LogCategory> = {
   'replica-deleted': 'log',
   'client-produce-failed': 'client',
   'client-produce-timed-out': 'client',
+  'producer-batch-failed': 'client',
+  'producer-retry': 'client',
+  'producer-disconnected': 'client',
+  'producer-epoch-bumped': 'client',
+  'consumer-error': 'client',
+  'consumer-fetch-timeout': 'client',
+  'consumer-offset-out-of-range': 'client',
+  'consumer-truncation-detected': 'client',
+  'consumer-above-high-watermark': 'client',
   'produce-rejected': 'client',
   'replica-fetch-timed-out': 'client',
   drop: 'drop',
@@ -84,7 +93,8 @@ function short(value: unknown, max = 140): string {
 
 export function formatLine(record: TraceRecord): LogLine {
   const d = record.data as Record<string, unknown>
-  const partition = typeof d.topic === 'string' && typeof d.partition === 'number' ? `${d.topic}-${d.partition}` : null
+  // Broker records name a partition by topic and number; the clients' by its key ("orders-3").
+  const partition = typeof d.topic === 'string' && typeof d.partition === 'number' ? `${d.topic}-${d.partition}` : typeof d.partition === 'string' ? d.partition : null
   let text: string
   switch (record.type) {
     case 'action':
@@ -121,6 +131,15 @@ export function formatLine(record: TraceRecord): LogLine {
       break
     case 'client-produce-timed-out':
       text = `produce to ${partition} timed out (the records may or may not be in the log)`
+      break
+    case 'producer-batch-failed':
+      text = `${String(d.records)} record(s) to ${partition} failed for good: ${String(d.error)} (after ${String(d.attempts)} attempt(s))`
+      break
+    case 'producer-retry':
+      text = `retries a batch of ${String(d.records)} to ${partition} after ${String(d.errorCode)} (attempt ${String(d.attempt)}, backoff ${String(d.backoffMs)} ms)`
+      break
+    case 'producer-disconnected':
+      text = `dropped its connection to broker ${String(d.broker)} (${String(d.reason)}; ${String(d.requests)} request(s) in flight)`
       break
     case 'produce-rejected':
       text = `refused a produce to ${partition}: ${String(d.errorCode)}`

@@ -1,6 +1,7 @@
 // The charts' numbers, over simulated time, from what a run's clients saw: records
 // acknowledged and failed per second, records consumed per second, produce latency
-// (median and 99th percentile, simulated ms, from send to answer), and consumer lag per
+// (median and 99th percentile per record, simulated ms, from send() to its acknowledgement,
+// linger and retries included, as Kafka's record-queue-time plus request latency), and consumer lag per
 // partition (the largest over the consumers, from their last fetch answers).
 
 import type { Run } from './run.ts'
@@ -52,12 +53,12 @@ export function chartData(run: Run, fromMs: number, toMs: number, buckets: numbe
     for (const l of producer.latencies) {
       const b = bucketOf(l.atMs)
       if (b < 0) continue
-      acked[b]! += l.records
+      acked[b]! += 1
       latencies[b]!.push(l.latencyMs)
     }
-    for (const f of producer.failures) {
-      const b = bucketOf(f.atMs)
-      if (b >= 0) failed[b]! += f.records
+    for (const atMs of producer.failures) {
+      const b = bucketOf(atMs)
+      if (b >= 0) failed[b]! += 1
     }
   }
   // Per second of the time each bucket covers so far (the last one may be partly reached).
@@ -66,9 +67,9 @@ export function chartData(run: Run, fromMs: number, toMs: number, buckets: numbe
   const partitions = run.settings.partitions
   const lag: number[][] = Array.from({ length: partitions }, () => new Array<number>(buckets).fill(-1))
   for (const consumer of run.consumers) {
-    for (const r of consumer.reads) {
-      const b = bucketOf(r.atMs)
-      if (b >= 0) consumed[b]! += r.records
+    for (const r of consumer.records) {
+      const b = bucketOf(r.consumedAtMs)
+      if (b >= 0) consumed[b]! += 1
     }
     // Each bucket shows the last sample taken within it (the largest over consumers).
     for (const sample of consumer.lagSamples) {

@@ -3,7 +3,7 @@
 import type { Action, RecordedAction } from './actions.ts'
 import type { LogLine } from './format.ts'
 import type { ChartData } from './metrics.ts'
-import type { ActionError, Anomaly, Flight, LinkActivity, RunPosition } from './run.ts'
+import type { ActionError, Anomaly, Flight, HistoryFigures, LinkActivity, RunPosition } from './run.ts'
 import type { Position, SessionSpec } from './spec.ts'
 import type { ClusterView } from './view.ts'
 import type { PartitionRecordsView } from '../../sim/views.ts'
@@ -45,6 +45,8 @@ export interface Frame {
   /** Notable records left out of the log (only the newest are kept). */
   logDropped: number
   anomalies: Anomaly[]
+  /** The history checker's figures at its last run (null before the first). */
+  history: HistoryFigures | null
   actionErrors: ActionError[]
   /** The session's actions, when they changed since the previous frame. */
   actions: RecordedAction[] | null

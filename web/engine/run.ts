@@ -8,12 +8,14 @@
 // every run puts it into the event queue at the same point and it runs in the same order
 // among the events due at T. This is why actions carry an event count as well as a time.
 
+import type { RecordOutcome } from '../../core/client/producer/accumulator.ts'
+import { checkHistory, committedLogs, type HistoryReport } from '../../sim/checkers/history.ts'
 import { ALL_CHECKERS, InvariantCheckers, type CheckerName, type Violation } from '../../sim/checkers/invariants.ts'
 import { CONTROLLER_ID, createCluster, type Cluster } from '../../sim/cluster.ts'
 import type { TraceRecord } from '../../sim/trace.ts'
 import { leaderHolds } from '../../sim/views.ts'
-import { describeAction, type Acks, type Action, type NodeRef, type RecordedAction } from './actions.ts'
-import { Producer, StandInConsumer } from './clients.ts'
+import { acksName, describeAction, type Acks, type Action, type NodeRef, type RecordedAction } from './actions.ts'
+import { checkProducerSettings, ConsumerClient, ProducerClient, type ProducerSettings } from './clients.ts'
 import { TOPIC, type SessionSettings, type SessionSpec } from './spec.ts'
 
 /** Where a run is: simulated time, events processed, trace records written. */
@@ -35,10 +37,10 @@ export interface Goal {
 
 export type StopReason = 'reached' | 'budget' | 'anomaly'
 
-/** A lost acknowledged write or an invariant violation. */
+/** A lost acknowledged write, what the history checker found, or an invariant violation. */
 export interface Anomaly {
-  kind: 'lost-write' | 'invariant'
-  /** The checker's name, or "lost-acknowledged-write". */
+  kind: 'lost-write' | 'history' | 'invariant'
+  /** The invariant checker's name, "lost-acknowledged-write", or the history finding ("duplicate", "reorder", "consumer-duplicate", "consumer-gap"). */
   name: string
   timeMs: number
   /** The trace position right after the event that revealed it. */
@@ -55,22 +57,47 @@ export interface ActionError {
   message: string
 }
 
+/** The history checker's last figures (sim/checkers/history.ts), as counts, and when. */
+export type HistoryFigures = Pick<
+  HistoryReport,
+  'produced' | 'acknowledged' | 'failed' | 'pending' | 'duplicates' | 'reorders' | 'consumed' | 'consumedNotCommitted' | 'consumerGaps' | 'consumerDuplicates'
+> & { atMs: number; lost: number }
+
 /** Record types routine enough to leave out of the event log's notable list. */
-const ROUTINE = new Set(['deliver', 'timer', 'append', 'client-produce-sent', 'client-produce-acked', 'client-fetch-answered', 'command', 'metadata-applied', 'writeback', 'producer-id-assigned'])
+const ROUTINE = new Set([
+  'deliver', 'timer', 'append', 'command', 'metadata-applied', 'writeback', 'producer-id-assigned',
+  // The clients' steady work: one record per batch, request, poll or fetch.
+  'producer-send', 'producer-batch-created', 'producer-request', 'producer-batch-acked',
+  'consumer-poll', 'consumer-fetch', 'consumer-fetch-response', 'consumer-list-offsets', 'consumer-commit',
+])
 
 export const NOTABLE_CAP = 50_000
 
 /**
- * The checkers the web app runs: all but stable-reads, which walks every fetch a raw
- * client ever made after every event (quadratic with a polling consumer).
+ * The checkers the web app runs: all but stable-reads, which checks the reads of raw
+ * clients (core/client/raw-client.ts); the web app runs the real consumer, whose reads the
+ * history checker covers (repeats, gaps).
  */
 export const WEB_CHECKERS: readonly CheckerName[] = ALL_CHECKERS.filter((c) => c !== 'stable-reads')
 
 export function isNotable(record: TraceRecord): boolean {
-  if (ROUTINE.has(record.type)) return false
-  if (record.type === 'action') return !String((record.data as { label?: unknown }).label ?? '').startsWith('poll ')
-  return true
+  return !ROUTINE.has(record.type)
 }
+
+/** The history checker runs at most once per this many simulated ms... */
+const HISTORY_CHECK_MIN_MS = 5000
+/** ...and less often as records pile up (it reads every record): this many ms per record produced. */
+const HISTORY_CHECK_MS_PER_RECORD = 0.2
+/** Consumer lag is sampled for the charts once a simulated second. */
+const LAG_SAMPLE_MS = 1000
+
+/** The history checker's findings that stay found (see checkHistoryNow), with what they mean. */
+const HISTORY_FINDINGS = [
+  { field: 'duplicates', name: 'duplicate', what: 'record(s) held more than once in a committed log (a retry without idempotence)' },
+  { field: 'reorders', name: 'reorder', what: 'record(s) held after a record their producer sent later (retries with more than one request in flight, without idempotence)' },
+  { field: 'consumerDuplicates', name: 'consumer-duplicate', what: 'offset(s) a consumer received twice' },
+  { field: 'consumerGaps', name: 'consumer-gap', what: 'committed record(s) a consumer skipped between two it received' },
+] as const satisfies readonly { field: keyof HistoryReport; name: string; what: string }[]
 
 /** One message's flight, from a delivery or drop record. */
 export interface Flight {
@@ -109,8 +136,8 @@ interface AckedPartition {
 
 export class Run {
   readonly cluster: Cluster
-  readonly producers: Producer[] = []
-  readonly consumers: StandInConsumer[] = []
+  readonly producers: ProducerClient[] = []
+  readonly consumers: ConsumerClient[] = []
   /** Attached while the run is the live one and the session checks invariants (see attachCheckers). */
   private checkers: InvariantCheckers | null = null
   /** Notable trace records (see isNotable), oldest first; capped at NOTABLE_CAP. */
@@ -126,8 +153,6 @@ export class Run {
   collectFlights = false
   /** Index of the next session action to schedule. */
   private nextAction = 0
-  /** Whether, since the last event, a step found nothing due (see RecordedAction.peeked). */
-  private peekedAhead = false
   private nextProducer = 1
   private nextConsumer = 1
   private readonly acked = new Map<number, AckedPartition>()
@@ -135,7 +160,15 @@ export class Run {
   /** Partitions to check after this event: only the newly acknowledged records, or all of them. */
   private readonly dirtyPartitions = new Map<number, 'new' | 'all'>()
   private violationsSeen = 0
-  private readonly partitions: { topic: string; partition: number }[]
+  /** Producers with answers since the last event (their outcomes are read after it). */
+  private readonly answeredProducers = new Set<string>()
+  /** The history checker: when next, and the figures it has reported so far. */
+  private historyCheckAtMs = HISTORY_CHECK_MIN_MS
+  private readonly historyReported = new Map<string, number>()
+  /** The last history report, and its figures for the panels. */
+  history: HistoryReport | null = null
+  historyFigures: HistoryFigures | null = null
+  private nextLagSampleMs = 0
 
   constructor(
     readonly seed: number,
@@ -151,9 +184,9 @@ export class Run {
       replicationFactor: settings.replicationFactor,
       config: { 'min.insync.replicas': settings.minInsyncReplicas, 'unclean.leader.election.enable': settings.uncleanElection },
     })
-    this.partitions = Array.from({ length: settings.partitions }, (_, partition) => ({ topic: TOPIC, partition }))
     cluster.sim.afterEachEvent(() => this.afterEvent())
-    for (let i = 0; i < settings.producers; i++) this.addProducer(settings.acks, settings.recordsPerSec)
+    const producer: ProducerSettings = { acks: settings.acks, lingerMs: settings.lingerMs, keys: settings.keys, rate: settings.recordsPerSec }
+    for (let i = 0; i < settings.producers; i++) this.addProducer(producer)
     for (let i = 0; i < settings.consumers; i++) this.addConsumer()
     this.scheduleDue()
   }
@@ -165,11 +198,6 @@ export class Run {
   get position(): RunPosition {
     const sim = this.cluster.sim
     return { timeMs: sim.now, events: sim.eventCount, seq: sim.trace.count }
-  }
-
-  /** Whether the run has looked past its last event (it ran up to a time rather than to an event). */
-  get peeked(): boolean {
-    return this.peekedAhead
   }
 
   /** Index of the next action this run will schedule. */
@@ -191,11 +219,9 @@ export class Run {
       if (goal.events !== undefined && sim.eventCount >= goal.events) return 'reached'
       if (goal.seq !== undefined && sim.trace.count > goal.seq) return 'reached'
       if (!sim.step(goal.timeMs)) {
-        this.peekedAhead = true
         if (goal.events === undefined && goal.seq === undefined && sim.now < goal.timeMs) sim.runFor(goal.timeMs - sim.now)
         return 'reached'
       }
-      this.peekedAhead = false
       this.scheduleDue()
       if (stopOnAnomaly && this.anomalies.length > anomaliesBefore) return 'anomaly'
       if ((++n & 127) === 0 && expired()) return 'budget'
@@ -209,13 +235,6 @@ export class Run {
       const index = this.nextAction++
       const recorded = this.actions[index]!
       const label = `user: ${describeAction(recorded.action)}`
-      // Look ahead as the recording run had (see RecordedAction.peeked). A step bounded by
-      // -Infinity processes nothing; like any step that finds nothing due, it only lets the
-      // simulation recycle the cancelled timers at the head of its queue.
-      if (recorded.peeked && !this.peekedAhead) {
-        sim.step(-Infinity)
-        this.peekedAhead = true
-      }
       try {
         sim.at(recorded.atMs, label, () => this.apply(index, recorded))
       } catch (error) {
@@ -284,14 +303,17 @@ export class Run {
       case 'heal':
         return sim.network.heal()
       case 'add-producer':
-        this.addProducer(action.acks, action.rate)
+        this.addProducer({ acks: action.acks, lingerMs: action.lingerMs, keys: action.keys, rate: action.rate })
         return
       case 'remove-producer':
-        return this.activeProducer(action.id).stop()
-      case 'set-acks': {
+        return this.activeProducer(action.id).stop(cluster)
+      case 'set-producer': {
         const old = this.activeProducer(action.id)
-        old.stop()
-        this.addProducer(action.acks, old.rate)
+        const settings: ProducerSettings = { acks: action.acks, lingerMs: action.lingerMs, keys: action.keys, rate: old.settings.rate }
+        // Checked before the old one stops: a refused config changes nothing.
+        checkProducerSettings(settings, TOPIC, `${action.id} (restarted)`)
+        old.stop(cluster)
+        this.addProducer(settings)
         return
       }
       case 'add-consumer':
@@ -300,25 +322,30 @@ export class Run {
       case 'remove-consumer': {
         const consumer = this.consumers.find((c) => c.id === action.id && c.active)
         if (!consumer) throw new Error(`${action.id} is not a running consumer`)
-        return consumer.stop()
+        return consumer.stop(cluster)
       }
       case 'set-config':
         return cluster.alterConfigs({ type: 'topic', name: TOPIC }, { [action.name]: action.value })
     }
   }
 
-  private activeProducer(id: string): Producer {
+  private activeProducer(id: string): ProducerClient {
     const producer = this.producers.find((p) => p.id === id && p.active)
     if (!producer) throw new Error(`${id} is not a running producer`)
     return producer
   }
 
-  private addProducer(acks: Acks, rate: number): void {
-    this.producers.push(new Producer(this.cluster, `producer-${this.nextProducer++}`, acks, rate, this.partitions))
+  private addProducer(settings: ProducerSettings): void {
+    // The number is taken only once the producer exists: a refused config uses none up.
+    const id = `producer-${this.nextProducer}`
+    this.producers.push(new ProducerClient(this.cluster, id, settings, TOPIC, (outcome, acks) => this.onAcked(outcome, acks)))
+    this.nextProducer++
   }
 
   private addConsumer(): void {
-    this.consumers.push(new StandInConsumer(this.cluster, `consumer-${this.nextConsumer++}`, TOPIC, this.settings.partitions))
+    const id = `consumer-${this.nextConsumer}`
+    this.consumers.push(new ConsumerClient(this.cluster, id, TOPIC, this.settings.partitions))
+    this.nextConsumer++
   }
 
   // --- observing ---------------------------------------------------------------------
@@ -329,7 +356,7 @@ export class Run {
       if (this.collectFlights) this.addFlight(record)
       if (type === 'deliver') return
     }
-    if (type === 'client-produce-acked') return this.onAcked(record)
+    if (type === 'producer-batch-acked' || type === 'producer-batch-failed') this.answeredProducers.add(String(record.node))
     if (type === 'become-leader' || type === 'replica-truncated') {
       const data = record.data as { topic?: string; partition?: number }
       if (data.topic === TOPIC && typeof data.partition === 'number') this.dirtyPartitions.set(data.partition, 'all')
@@ -357,19 +384,19 @@ export class Run {
     link.at = flight.at
   }
 
-  /** Remembers an acknowledged record and checks at once that the partition's leader holds it. */
-  private onAcked(record: TraceRecord): void {
-    const data = record.data as { topic: string; partition: number; baseOffset: number; acks: number; values: (string | null)[] }
-    if (data.topic !== TOPIC) return
-    let list = this.acked.get(data.partition)
-    if (!list) this.acked.set(data.partition, (list = { offsets: [], values: [], acks: [], checked: 0 }))
-    data.values.forEach((value, i) => {
-      list.offsets.push(data.baseOffset + i)
-      list.values.push(value)
-      list.acks.push(data.acks)
-    })
-    // Checked after the event (the leader may be acknowledging what a newer leader lacks).
-    if (!this.dirtyPartitions.has(data.partition)) this.dirtyPartitions.set(data.partition, 'new')
+  /**
+   * Remembers an acknowledged record, to check after this event that the partition's
+   * leader holds it (the leader may be acknowledging what a newer leader lacks). acks=0
+   * gives no offset (Kafka reports -1): nothing to check by offset.
+   */
+  private onAcked(outcome: RecordOutcome, acks: Acks): void {
+    if (outcome.topic !== TOPIC || outcome.offset === undefined || outcome.offset < 0) return
+    let list = this.acked.get(outcome.partition)
+    if (!list) this.acked.set(outcome.partition, (list = { offsets: [], values: [], acks: [], checked: 0 }))
+    list.offsets.push(outcome.offset)
+    list.values.push(outcome.value)
+    list.acks.push(acks)
+    if (!this.dirtyPartitions.has(outcome.partition)) this.dirtyPartitions.set(outcome.partition, 'new')
   }
 
   /**
@@ -394,7 +421,17 @@ export class Run {
   }
 
   private afterEvent(): void {
+    if (this.answeredProducers.size > 0) {
+      for (const producer of this.producers) if (this.answeredProducers.has(producer.id)) producer.refresh()
+      this.answeredProducers.clear()
+    }
     if (this.dirtyPartitions.size > 0) this.checkLostWrites()
+    const now = this.cluster.now
+    if (now >= this.nextLagSampleMs) {
+      for (const consumer of this.consumers) if (consumer.active) consumer.sampleLag(now)
+      this.nextLagSampleMs = (Math.floor(now / LAG_SAMPLE_MS) + 1) * LAG_SAMPLE_MS
+    }
+    if (now >= this.historyCheckAtMs) this.checkHistoryNow()
     const checkers = this.checkers
     if (checkers && checkers.violations.length > this.violationsSeen) {
       for (const v of checkers.violations.slice(this.violationsSeen)) this.anomalies.push(anomalyOf(v))
@@ -427,7 +464,7 @@ export class Run {
           name: 'lost-acknowledged-write',
           timeMs: cluster.now,
           seq: cluster.trace.count,
-          message: `${TOPIC}-${partition}: the record ${JSON.stringify(value)} acknowledged at offset ${offset} (acks=${acks === -1 ? 'all' : acks}) is not in the log of the leader, broker ${leader}`,
+          message: `${TOPIC}-${partition}: the record ${shownValue(value)} acknowledged at offset ${offset} (acks=${acksName(acks as Acks)}) is not in the log of the leader, broker ${leader}`,
           partition: `${TOPIC}-${partition}`,
           brokers: leader >= 0 ? [leader] : [],
         })
@@ -436,6 +473,60 @@ export class Run {
     }
     this.dirtyPartitions.clear()
   }
+
+  /**
+   * The history checker (sim/checkers/history.ts) over what the clients saw so far against
+   * the committed logs now. It is made for the end of a run: mid-run, its "lost" and
+   * "consumed but not committed" figures can be momentary (a new leader's high watermark
+   * catches up a little after it is elected), so those two are only shown as figures; lost
+   * acknowledged writes are caught by checkLostWrites, as they happen. Duplicates,
+   * reorders, and a consumer's repeats and gaps stay found once committed: a rise in any
+   * of them raises an anomaly, on the partitions where it rose. It reads every record,
+   * so it runs every few simulated seconds, less often as the run grows; an observer, at
+   * simulated times, so a replay raises the same anomalies at the same events.
+   */
+  private checkHistoryNow(): void {
+    const cluster = this.cluster
+    const logs = committedLogs(cluster)
+    const report = checkHistory(cluster.history, logs)
+    this.history = report
+    const { produced, acknowledged, failed, pending, duplicates, reorders, consumed, consumedNotCommitted, consumerGaps, consumerDuplicates } = report
+    this.historyFigures = { atMs: cluster.now, produced, acknowledged, failed, pending, lost: report.lost.length, duplicates, reorders, consumed, consumedNotCommitted, consumerGaps, consumerDuplicates }
+    this.historyCheckAtMs = cluster.now + Math.max(HISTORY_CHECK_MIN_MS, report.produced * HISTORY_CHECK_MS_PER_RECORD)
+    if (logs.size === 0) return // no controller: no committed logs to compare with
+    for (const finding of HISTORY_FINDINGS) {
+      const count = report[finding.field]
+      const before = this.historyReported.get(finding.name) ?? 0
+      if (count <= before) continue
+      this.historyReported.set(finding.name, count)
+      // Which partitions: the checker again, one partition's log at a time (a rare event).
+      const partitions: string[] = []
+      if (finding.field !== 'consumerDuplicates') {
+        for (const [key, records] of logs) if (checkHistory(cluster.history, new Map([[key, records]]))[finding.field] > 0) partitions.push(key)
+      }
+      const brokers = new Set<number>()
+      for (const key of partitions) {
+        const leader = cluster.snapshot().topics[TOPIC]?.partitions[key.slice(TOPIC.length + 1)]?.leader
+        if (leader !== undefined && leader >= 0) brokers.add(leader)
+      }
+      this.anomalies.push({
+        kind: 'history',
+        name: finding.name,
+        timeMs: cluster.now,
+        seq: cluster.trace.count,
+        message:
+          `the history checker counts ${count} ${finding.what} (${count - before} new since its last check)` +
+          `${partitions.length > 0 ? ` in ${partitions.join(', ')}` : ''}; so far ${report.produced} records sent, ${report.acknowledged} acknowledged, ${report.consumed} consumed`,
+        partition: partitions[0] ?? null,
+        brokers: [...brokers],
+      })
+    }
+  }
+}
+
+/** A record's value in a message: the workload's values are "<producer>-<n>:" and padding, so the head says which. */
+function shownValue(value: string | null): string {
+  return JSON.stringify(value !== null && value.length > 28 ? `${value.slice(0, 27)}…` : value)
 }
 
 function nodeId(node: NodeRef): number | string {

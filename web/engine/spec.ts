@@ -4,7 +4,7 @@
 // query string; it validates every field (nothing is clamped silently, nothing evaluated)
 // and names what is wrong in plain text.
 
-import { actionFromText, actionToText, ActionSyntaxError, MAX_CONSUMERS, MAX_PRODUCERS, MAX_RATE, type Acks, type RecordedAction } from './actions.ts'
+import { actionFromText, actionToText, ActionSyntaxError, KEY_CHOICES, MAX_CONSUMERS, MAX_LINGER_MS, MAX_PRODUCERS, MAX_RATE, type Acks, type KeyChoice, type RecordedAction } from './actions.ts'
 
 export interface SessionSettings {
   /** Broker ids 1..brokers. */
@@ -20,9 +20,13 @@ export interface SessionSettings {
   producers: number
   /** Their acks. */
   acks: Acks
+  /** Their linger.ms (Kafka 4.x's default is 5, KIP-1030). */
+  lingerMs: number
+  /** How their records are keyed. */
+  keys: KeyChoice
   /** Records per simulated second, per producer. */
   recordsPerSec: number
-  /** Stand-in consumers started with the cluster. */
+  /** Consumers (every partition assigned, no group) started with the cluster. */
   consumers: number
   /** Whether the invariant checkers run after every event. */
   checks: boolean
@@ -58,18 +62,22 @@ export const DEFAULT_SETTINGS: SessionSettings = {
   uncleanElection: false,
   producers: 2,
   acks: -1,
+  lingerMs: 5,
+  keys: 'uniform',
   recordsPerSec: 10,
   consumers: 1,
   checks: true,
 }
+
+type SettingValue = number | boolean | string
 
 /** The query parameter of each setting, its range and how it reads and writes. */
 interface SettingField {
   key: keyof SessionSettings
   param: string
   describe: string
-  parse(text: string, settings: SessionSettings): number | boolean | null
-  format(value: number | boolean): string
+  parse(text: string, settings: SessionSettings): SettingValue | null
+  format(value: SettingValue): string
 }
 
 function integer(min: number, max: (s: SessionSettings) => number) {
@@ -81,7 +89,7 @@ function integer(min: number, max: (s: SessionSettings) => number) {
 }
 
 const boolean = (text: string): boolean | null => (text === '1' || text === 'true' ? true : text === '0' || text === 'false' ? false : null)
-const formatBoolean = (value: number | boolean) => (value ? '1' : '0')
+const formatBoolean = (value: SettingValue) => (value ? '1' : '0')
 
 // Order matters: later fields' ranges depend on earlier ones (replication factor <= brokers).
 const FIELDS: SettingField[] = [
@@ -97,6 +105,14 @@ const FIELDS: SettingField[] = [
     describe: '"all", "1" or "0"',
     parse: (t) => (t === 'all' || t === '-1' ? -1 : t === '1' ? 1 : t === '0' ? 0 : null),
     format: (v) => (v === -1 ? 'all' : String(v)),
+  },
+  { key: 'lingerMs', param: 'linger', describe: `an integer from 0 to ${MAX_LINGER_MS} (linger.ms)`, parse: integer(0, () => MAX_LINGER_MS), format: String },
+  {
+    key: 'keys',
+    param: 'keys',
+    describe: KEY_CHOICES.map((k) => `"${k}"`).join(', '),
+    parse: (t) => ((KEY_CHOICES as readonly string[]).includes(t) ? (t as KeyChoice) : null),
+    format: String,
   },
   { key: 'recordsPerSec', param: 'rate', describe: `an integer from 1 to ${MAX_RATE} (records per second, per producer)`, parse: integer(1, () => MAX_RATE), format: String },
   { key: 'consumers', param: 'consumers', describe: `an integer from 0 to ${MAX_CONSUMERS}`, parse: integer(0, () => MAX_CONSUMERS), format: String },
@@ -156,7 +172,7 @@ export function parseLink(search: string): ParsedLink {
       errors.push(`${field.param} must be ${field.describe}; got ${quote(text)}. Using ${field.format(fittedDefault(settings, field.key))}.`)
       fitDefault(settings, field.key)
     } else {
-      ;(settings as unknown as Record<string, number | boolean>)[field.key] = value
+      ;(settings as unknown as Record<string, SettingValue>)[field.key] = value
     }
   }
 
@@ -207,7 +223,7 @@ export function parseLink(search: string): ParsedLink {
   return { spec: { seed, settings, actions }, position, errors }
 }
 
-function fittedDefault(settings: SessionSettings, key: keyof SessionSettings): number | boolean {
+function fittedDefault(settings: SessionSettings, key: keyof SessionSettings): SettingValue {
   const value = DEFAULT_SETTINGS[key]
   if (key === 'replicationFactor') return Math.min(value as number, settings.brokers)
   if (key === 'minInsyncReplicas') return Math.min(value as number, settings.replicationFactor)
@@ -215,7 +231,7 @@ function fittedDefault(settings: SessionSettings, key: keyof SessionSettings): n
 }
 
 function fitDefault(settings: SessionSettings, key: keyof SessionSettings): void {
-  ;(settings as unknown as Record<string, number | boolean>)[key] = fittedDefault(settings, key)
+  ;(settings as unknown as Record<string, SettingValue>)[key] = fittedDefault(settings, key)
 }
 
 /** The query string (with "?") for a session, opening at `position`. Defaults are left out. */
@@ -241,7 +257,7 @@ export function settingsProblems(settings: SessionSettings): string[] {
     const value = settings[field.key]
     const parsed = field.parse(field.format(value), { ...probe })
     if (parsed === null || parsed !== value) problems.push(`${field.param} must be ${field.describe}; got ${String(value)}.`)
-    else (probe as unknown as Record<string, number | boolean>)[field.key] = value
+    else (probe as unknown as Record<string, SettingValue>)[field.key] = value
   }
   return problems
 }
