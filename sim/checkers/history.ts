@@ -10,6 +10,14 @@
 // - consumers: a record received that the committed log does not hold at that offset
 //   (read above the high watermark, or lost afterwards), a committed record skipped
 //   between two received ones (a gap), a record received twice.
+// - findings, each with the records and times involved (Jepsen's Kafka checker names them
+//   so): inconsistent offsets (one offset of a partition seen with two values, by the log,
+//   a producer's acknowledgement or a consumer), poll skips (a consumer's next record in a
+//   partition jumps over committed records), non-monotonic polls (a consumer's next record
+//   in a partition is at or below the offset before it), and per-key reorders (two records
+//   of one producer and one key that the log holds in the other order than they were sent).
+//   Consumers here keep one manual assignment for life, so any step back is suspect; a
+//   consumer that is restarted re-reads from auto.offset.reset and shows as non-monotonic.
 //
 // Records are told apart by value: the producers' workloads make every value unique in a
 // run. Values sent more than once are left out of the checks and counted as ambiguous.
@@ -35,6 +43,55 @@ export interface LostWrite {
   /** -1 when acks=0 gave none. */
   offset: number
   value: string | null
+  /** When the producer was told it was written. */
+  ackedAtMs?: number
+}
+
+/** Where a value at an offset was seen. */
+export interface OffsetSighting {
+  value: string | null
+  /** "log", "ack by <producer>" or "read by <consumer>". */
+  source: string
+  /** When (the log's: -1, it is the end state). */
+  atMs: number
+}
+
+export interface InconsistentOffset {
+  partition: string
+  offset: number
+  sightings: OffsetSighting[]
+}
+
+export interface PollSkip {
+  consumer: string
+  partition: string
+  /** The record before the jump, and the one after it. */
+  fromOffset: number
+  toOffset: number
+  /** Committed offsets between them it never got (at most 10 listed). */
+  skipped: number[]
+  atMs: number
+}
+
+export interface NonMonotonicPoll {
+  consumer: string
+  partition: string
+  previousOffset: number
+  offset: number
+  value: string | null
+  atMs: number
+}
+
+export interface KeyReorder {
+  producer: string
+  partition: string
+  key: string | null
+  /** The record sent first, that the log holds later. */
+  value: string | null
+  offset: number
+  /** The record sent later, that the log holds first. */
+  laterValue: string | null
+  laterOffset: number
 }
 
 export interface HistoryReport {
@@ -56,7 +113,14 @@ export interface HistoryReport {
   consumerGaps: number
   /** Offsets a consumer received more than once. */
   consumerDuplicates: number
+  inconsistentOffsets: InconsistentOffset[]
+  pollSkips: PollSkip[]
+  nonMonotonicPolls: NonMonotonicPoll[]
+  keyReorders: KeyReorder[]
 }
+
+/** Findings of one kind kept per run, beyond which only the counters grow. */
+const MAX_FINDINGS = 1000
 
 const partitionKey = (topic: string, partition: number) => `${topic}-${partition}`
 
@@ -88,6 +152,7 @@ export function checkHistory(history: HistoryRecorder, logs: CommittedLogs): His
   const report: HistoryReport = {
     produced: 0, acknowledged: 0, failed: 0, pending: 0, ambiguous: 0, lost: [], duplicates: 0, reorders: 0,
     consumed: 0, consumedNotCommitted: 0, consumerGaps: 0, consumerDuplicates: 0,
+    inconsistentOffsets: [], pollSkips: [], nonMonotonicPolls: [], keyReorders: [],
   }
   // Which producer sent each value, and its outcome.
   const senders = new Map<string | null, { producer: string; outcome: RecordOutcome } | null>()
@@ -107,8 +172,9 @@ export function checkHistory(history: HistoryRecorder, logs: CommittedLogs): His
   for (const [key, records] of logs) {
     const offsets = new Map<number, LoggedRecord>()
     const values = new Set<string | null>()
-    // Per producer, the latest send (by record id) seen so far in offset order.
+    // Per producer, the latest send (by record id) seen so far in offset order; per producer and key, that record.
     const latestSent = new Map<string, number>()
+    const latestByKey = new Map<string, { id: number; record: LoggedRecord }>()
     for (const record of records) {
       offsets.set(record.offset, record)
       const sender = senders.get(record.value)
@@ -121,6 +187,13 @@ export function checkHistory(history: HistoryRecorder, logs: CommittedLogs): His
       const latest = latestSent.get(sender.producer) ?? -1
       if (sender.outcome.id < latest) report.reorders++
       else latestSent.set(sender.producer, sender.outcome.id)
+      const producerKey = `${sender.producer}\u0000${record.key}`
+      const latestOfKey = latestByKey.get(producerKey)
+      if (latestOfKey && sender.outcome.id < latestOfKey.id) {
+        if (report.keyReorders.length < MAX_FINDINGS) {
+          report.keyReorders.push({ producer: sender.producer, partition: key, key: record.key, value: record.value, offset: record.offset, laterValue: latestOfKey.record.value, laterOffset: latestOfKey.record.offset })
+        }
+      } else latestByKey.set(producerKey, { id: sender.outcome.id, record })
     }
     byOffset.set(key, offsets)
     valuesInLog.set(key, values)
@@ -132,14 +205,41 @@ export function checkHistory(history: HistoryRecorder, logs: CommittedLogs): His
     const key = partitionKey(outcome.topic, outcome.partition)
     const offset = outcome.offset ?? -1
     const held = offset >= 0 ? byOffset.get(key)?.get(offset)?.value === outcome.value : valuesInLog.get(key)?.has(outcome.value) === true
-    if (!held) report.lost.push({ producer, partition: key, offset, value: outcome.value })
+    if (!held) report.lost.push({ producer, partition: key, offset, value: outcome.value, ...(outcome.completedAtMs !== undefined ? { ackedAtMs: outcome.completedAtMs } : {}) })
   }
 
-  for (const records of history.consumers().values()) checkConsumer(records, byOffset, report)
+  for (const [consumer, records] of history.consumers()) checkConsumer(consumer, records, byOffset, report)
+  findInconsistentOffsets(history, logs, report)
   return report
 }
 
-function checkConsumer(records: readonly ConsumedRecord[], byOffset: ReadonlyMap<string, ReadonlyMap<number, LoggedRecord>>, report: HistoryReport): void {
+/** Every offset seen with more than one value: in the log, in an acknowledgement, in a consumer's hands. */
+function findInconsistentOffsets(history: HistoryRecorder, logs: CommittedLogs, report: HistoryReport): void {
+  const sightings = new Map<string, OffsetSighting[]>()
+  const see = (partition: string, offset: number, sighting: OffsetSighting) => {
+    const at = `${partition}@${offset}`
+    const list = sightings.get(at)
+    if (list) list.push(sighting)
+    else sightings.set(at, [sighting])
+  }
+  for (const [partition, records] of logs) for (const r of records) see(partition, r.offset, { value: r.value, source: 'log', atMs: -1 })
+  for (const [producer, outcomes] of history.producers()) {
+    for (const o of outcomes) {
+      if (o.status === 'acked' && o.offset !== undefined && o.offset >= 0) see(partitionKey(o.topic, o.partition), o.offset, { value: o.value, source: `ack by ${producer}`, atMs: o.completedAtMs ?? o.sentAtMs })
+    }
+  }
+  for (const [consumer, records] of history.consumers()) {
+    for (const r of records) see(partitionKey(r.topic, r.partition), r.offset, { value: r.value, source: `read by ${consumer}`, atMs: r.consumedAtMs })
+  }
+  for (const [at, list] of sightings) {
+    if (new Set(list.map((s) => s.value)).size < 2) continue
+    if (report.inconsistentOffsets.length >= MAX_FINDINGS) return
+    const split = at.lastIndexOf('@')
+    report.inconsistentOffsets.push({ partition: at.slice(0, split), offset: Number(at.slice(split + 1)), sightings: list })
+  }
+}
+
+function checkConsumer(consumer: string, records: readonly ConsumedRecord[], byOffset: ReadonlyMap<string, ReadonlyMap<number, LoggedRecord>>, report: HistoryReport): void {
   const lastOffset = new Map<string, number>()
   const seen = new Map<string, Set<number>>()
   for (const record of records) {
@@ -153,7 +253,18 @@ function checkConsumer(records: readonly ConsumedRecord[], byOffset: ReadonlyMap
     offsets.add(record.offset)
     const previous = lastOffset.get(key)
     if (previous !== undefined && record.offset > previous + 1 && log) {
-      for (let offset = previous + 1; offset < record.offset; offset++) if (log.has(offset)) report.consumerGaps++
+      const skipped: number[] = []
+      for (let offset = previous + 1; offset < record.offset; offset++) {
+        if (!log.has(offset)) continue
+        report.consumerGaps++
+        if (skipped.length < 10) skipped.push(offset)
+      }
+      if (skipped.length > 0 && report.pollSkips.length < MAX_FINDINGS) {
+        report.pollSkips.push({ consumer, partition: key, fromOffset: previous, toOffset: record.offset, skipped, atMs: record.consumedAtMs })
+      }
+    }
+    if (previous !== undefined && record.offset <= previous && report.nonMonotonicPolls.length < MAX_FINDINGS) {
+      report.nonMonotonicPolls.push({ consumer, partition: key, previousOffset: previous, offset: record.offset, value: record.value, atMs: record.consumedAtMs })
     }
     lastOffset.set(key, record.offset)
   }
@@ -161,5 +272,8 @@ function checkConsumer(records: readonly ConsumedRecord[], byOffset: ReadonlyMap
 
 /** True when the report shows something a safe configuration must never do. */
 export function historyFailed(report: HistoryReport): boolean {
-  return report.lost.length > 0 || report.duplicates > 0 || report.reorders > 0 || report.consumedNotCommitted > 0 || report.consumerGaps > 0 || report.consumerDuplicates > 0
+  return (
+    report.lost.length > 0 || report.duplicates > 0 || report.reorders > 0 || report.consumedNotCommitted > 0 || report.consumerGaps > 0 || report.consumerDuplicates > 0 ||
+    report.inconsistentOffsets.length > 0 || report.nonMonotonicPolls.length > 0
+  )
 }

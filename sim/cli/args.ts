@@ -64,3 +64,14 @@ export function formatOptions(options: Readonly<Record<string, OptionSpec>>): st
     .map(([name, spec]) => `  --${(spec.kind === 'value' ? `${name} <value>` : name).padEnd(20)} ${spec.description}`)
     .join('\n')
 }
+
+/** A seed range "A..B" (inclusive, A <= B, at most `maxCount` seeds). */
+export function parseSeedRangeArg(text: string, option: string, command: string, maxCount = 10_000): number[] {
+  const match = /^(\d+)\.\.(\d+)$/.exec(text)
+  const from = match ? Number(match[1]) : NaN
+  const to = match ? Number(match[2]) : NaN
+  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from > to || to - from + 1 > maxCount) {
+    throw new UsageError(`kafkasim ${command}: ${option} expected a range like "1..10" (from <= to, at most ${maxCount} seeds), got "${text}"`)
+  }
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i)
+}

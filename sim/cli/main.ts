@@ -6,10 +6,13 @@ import { benchE2e } from '../bench/e2e.ts'
 import { benchReplication } from '../bench/replication.ts'
 import { benchGroups } from '../bench/groups.ts'
 import { FUZZ_PROFILES, describeSchedule, isFailure, runFuzz, verdict, type FuzzProfileName } from '../fuzz/fuzz.ts'
+import { shrinkFailure } from '../fuzz/shrink.ts'
 import { describeGroupsFuzz, runGroupsFuzz } from '../fuzz/groups.ts'
 import { runDemo } from '../demo/run.ts'
 import { InputError } from '../input.ts'
 import { formatRecord } from '../trace.ts'
+import { RUN_OPTIONS, RUN_USAGE, runCommand } from '../scenario/command.ts'
+import { ScenarioInputError } from '../scenario/load.ts'
 import { UsageError, formatOptions, parseArgs, parseSeedArg, type OptionSpec, type ParsedArgs } from './args.ts'
 import { heapUsedMb, wallNowMs } from './wallclock.ts'
 
@@ -69,12 +72,13 @@ const commands: Record<string, Command> = {
   },
   fuzz: {
     summary: 'random fault schedules under a profile, with invariant checks and a history check after every run',
-    usage: `kafkasim fuzz --profile <${[...Object.keys(FUZZ_PROFILES), 'groups'].join('|')}> --seeds N [--from S] [--stop-at-first] [--json]`,
+    usage: `kafkasim fuzz --profile <${[...Object.keys(FUZZ_PROFILES), 'groups'].join('|')}> --seeds N [--from S] [--stop-at-first] [--shrink] [--json]`,
     options: {
       profile: { kind: 'value', description: `the fault model and settings: ${Object.keys(FUZZ_PROFILES).join(', ')}` },
       seeds: { kind: 'value', description: 'how many seeds to run (a positive integer)' },
       from: { kind: 'value', description: 'the first seed (default 0)' },
       'stop-at-first': { kind: 'flag', description: 'stop at the first failing seed' },
+      shrink: { kind: 'flag', description: "shrink the first failing seed's fault schedule and print it as a scenario YAML file that reproduces the failure" },
       json: { kind: 'flag', description: 'end with one JSON line {profile, runs, violations, lostWrites, duplicates, reorders, firstFailingSeed}' },
       help: HELP,
     },
@@ -119,6 +123,15 @@ const commands: Record<string, Command> = {
         for (const v of failure.violations.slice(0, 5)) out(`  violation at ${v.timeMs.toFixed(3)} ms [${v.checker}]: ${v.message}`)
         for (const lost of failure.lostExamples) out(`  lost: ${JSON.stringify(lost.value)} acknowledged at ${lost.partition} offset ${lost.offset}`)
         if (!failure.settled) out(`  did not settle: ${failure.unsettledReason}`)
+        if (args.flags.has('shrink')) {
+          const shrunk = shrinkFailure(profile as FuzzProfileName, failure.seed, failure.schedule)
+          out('')
+          out(shrunk.reproduced
+            ? `shrunk in ${shrunk.runs} runs from ${failure.schedule.length} faults to ${shrunk.schedule.length}; save this as scenarios/${shrunk.scenario.name}.yaml:`
+            : 'the failure did not reproduce as a scenario (no shrinking); the scenario of the whole schedule:')
+          out('')
+          out(shrunk.yaml)
+        }
       } else {
         out('no failing seed')
       }
@@ -138,6 +151,12 @@ const commands: Record<string, Command> = {
       }
       return report.expectationMet ? 0 : 1
     },
+  },
+  run: {
+    summary: 'run scenario files (YAML): a timeline of notable events, then each expectation with its figures',
+    usage: RUN_USAGE,
+    options: { ...RUN_OPTIONS, help: HELP },
+    run: (args) => runCommand(args, out),
   },
   bench: {
     summary: 'benchmarks, one JSON line per case',
@@ -193,7 +212,7 @@ function main(argv: string[]): number {
     }
     return command.run(args)
   } catch (error) {
-    if (error instanceof UsageError || error instanceof InputError) {
+    if (error instanceof UsageError || error instanceof InputError || error instanceof ScenarioInputError) {
       process.stderr.write(`${error.message}\n`)
       return 2
     }

@@ -46,7 +46,7 @@ const NOTABLE = new Set([
   'broker-registered', 'broker-registration-failed', 'broker-lifecycle',
 ])
 
-function isNotable(record: TraceRecord): boolean {
+export function isNotable(record: TraceRecord): boolean {
   if (NOTABLE.has(record.type)) return true
   if (record.type !== 'metadata-records') return false
   const cause = (record.data as { cause?: string }).cause ?? ''

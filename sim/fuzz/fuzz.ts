@@ -41,7 +41,7 @@ interface FuzzProfile {
 const WEIGHTS: Record<FaultKind, number> = { crash: 4, 'power-fail': 2, pause: 2, isolate: 2, partition: 2, block: 1, 'client-drop': 4 }
 const SAFE_CLUSTER = { 'min.insync.replicas': 2, 'unclean.leader.election.enable': false, 'log.flush.interval.messages': 1 }
 /** A short request timeout, so that dropped requests are retried within the fault phase. */
-const PRODUCER_CONFIG = { 'request.timeout.ms': 5000 }
+export const PRODUCER_CONFIG = { 'request.timeout.ms': 5000 }
 
 export const FUZZ_PROFILES: Record<FuzzProfileName, FuzzProfile> = {
   safe: { config: SAFE_CLUSTER, producer: { acks: 'all' }, weights: WEIGHTS, expect: 'nothing' },
@@ -106,11 +106,11 @@ export interface FuzzReport {
   expectationMet: boolean
 }
 
-const TOPIC = 'fuzz'
-const PARTITIONS = 3
-const RECORDS_PER_SEC = 60
-const KEYS = 12
-const CLIENT_ID = 'producer-1'
+export const TOPIC = 'fuzz'
+export const PARTITIONS = 3
+export const RECORDS_PER_SEC = 60
+export const KEYS = 12
+export const CLIENT_ID = 'producer-1'
 
 export function isFailure(result: SeedResult): boolean {
   return result.violations.length > 0 || result.lostWrites > 0 || result.duplicates > 0 || result.reorders > 0 || !result.settled
@@ -290,7 +290,7 @@ function applyFault(cluster: Cluster, fault: ScheduledFault, faultPhaseEndMs: nu
 }
 
 /** Null once every partition has a leader, a full ISR and replicas level with it; else why not. */
-function unsettled(cluster: Cluster): string | null {
+export function unsettled(cluster: Cluster): string | null {
   const controller = cluster.controller()
   if (!controller) return 'the controller is down'
   for (const id of cluster.brokerIds) if (!controller.image.isUnfenced(id)) return `broker ${id} is fenced`

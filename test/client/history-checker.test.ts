@@ -93,4 +93,51 @@ describe('history checker', () => {
     const report = checkHistory(history, new Map([['t-0', log(['a', 'a', 'b'])]]))
     expect(report).toMatchObject({ ambiguous: 1, duplicates: 0, lost: [] })
   })
+
+  it('inconsistent offsets: one offset seen with two values (log, acknowledgement, reads), each sighting with its source and time', () => {
+    const history = new HistoryRecorder()
+    sent(history, 'p', ['a', 'b']).forEach((o, i) => {
+      o.offset = i
+      o.completedAtMs = 10 + i
+    })
+    // The log lost b and reused offset 1 for c; a consumer had read b there before.
+    const read = history.consumerRecords('c')
+    read.push({ topic: 't', partition: 0, offset: 1, key: null, value: 'b', headers: [], timestamp: 0, leaderEpoch: 0, consumedAtMs: 20 })
+    const report = checkHistory(history, new Map([['t-0', log(['a', 'c'])]]))
+    expect(report.inconsistentOffsets).toEqual([
+      { partition: 't-0', offset: 1, sightings: [{ value: 'c', source: 'log', atMs: -1 }, { value: 'b', source: 'ack by p', atMs: 11 }, { value: 'b', source: 'read by c', atMs: 20 }] },
+    ])
+    expect(historyFailed(report)).toBe(true)
+    expect(checkHistory(cleanRun(), new Map([['t-0', log(['a', 'b', 'c'])]])).inconsistentOffsets).toEqual([])
+  })
+
+  it('poll skips and non-monotonic polls, per consumer and partition, with the offsets and times involved', () => {
+    const history = cleanRun()
+    const list = history.consumerRecords('c1')
+    const at = (offset: number, value: string, consumedAtMs: number) => list.push({ topic: 't', partition: 0, offset, key: null, value, headers: [], timestamp: 0, leaderEpoch: 0, consumedAtMs })
+    at(0, 'a', 5)
+    at(2, 'c', 6) // skips 1
+    at(1, 'b', 7) // goes back
+    const report = checkHistory(history, new Map([['t-0', log(['a', 'b', 'c'])]]))
+    expect(report.pollSkips).toEqual([{ consumer: 'c1', partition: 't-0', fromOffset: 0, toOffset: 2, skipped: [1], atMs: 6 }])
+    expect(report.nonMonotonicPolls).toEqual([{ consumer: 'c1', partition: 't-0', previousOffset: 2, offset: 1, value: 'b', atMs: 7 }])
+    // A clean consumer shows neither.
+    const clean = cleanRun()
+    consumed(clean, 'c2', [[0, 'a'], [1, 'b'], [2, 'c']])
+    const cleanReport = checkHistory(clean, new Map([['t-0', log(['a', 'b', 'c'])]]))
+    expect([cleanReport.pollSkips, cleanReport.nonMonotonicPolls]).toEqual([[], []])
+  })
+
+  it('per-key reorders: two records of one producer and key held in the other order, named with their offsets; other keys do not count', () => {
+    const history = new HistoryRecorder()
+    const outcomes = history.producerOutcomes('p')
+    for (const [value, key] of [['a1', 'a'], ['b1', 'b'], ['a2', 'a'], ['b2', 'b']] as const) {
+      outcomes.push({ id: outcomes.length, topic: 't', partition: 0, key, value, sentAtMs: 0, status: 'acked' })
+    }
+    const keyed = (entries: [string, string][]) => entries.map(([key, value], offset) => ({ offset, key, value }))
+    // a2 before a1: a key reordered. b1, b2 in order, though b1 is after a2 (a producer-level reorder only).
+    const report = checkHistory(history, new Map([['t-0', keyed([['a', 'a2'], ['b', 'b1'], ['a', 'a1'], ['b', 'b2']])]]))
+    expect(report.keyReorders).toEqual([{ producer: 'p', partition: 't-0', key: 'a', value: 'a1', offset: 2, laterValue: 'a2', laterOffset: 0 }])
+    expect(report.reorders).toBe(2)
+  })
 })
