@@ -33,3 +33,23 @@ export {
 } from './sim/simulation.ts'
 export { DEFAULT_TRACE_CAPACITY, KERNEL_TRACE_TYPES, formatRecord, type DropReason, type KernelTraceData, type KernelTraceType, type TraceRecord } from './sim/trace.ts'
 export { runDemo, type DemoResult } from './sim/demo/run.ts'
+
+// The KafkaJS-compatible facade (sim/kafkajs/): `cluster.kafka({ clientId })` or `new Kafka(cluster, config)`.
+export {
+  Kafka,
+  CompressionTypes,
+  ConfigResourceTypes,
+  Partitioners,
+  logLevel,
+  Producer as KafkaJSProducer,
+  Admin as KafkaJSAdmin,
+  Consumer as KafkaJSConsumer,
+  virtualTimeOf,
+  type KafkaConfig,
+  type Message as KafkaJSMessage,
+  type RecordMetadata as KafkaJSRecordMetadata,
+  type RetryOptions as KafkaJSRetryOptions,
+} from './sim/kafkajs/index.ts'
+export * from './sim/kafkajs/errors.ts'
+// Kafka's command-line tools on a simulated cluster (sim/shell/).
+export { runShellCommand, SHELL_TOOLS, type ToolOutput } from './sim/shell/shell.ts'

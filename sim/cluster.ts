@@ -14,6 +14,7 @@ import type { GroupView } from '../core/group/coordinator.ts'
 import { KafkaError } from '../core/errors.ts'
 import type { NodeId } from '../core/node.ts'
 import { HistoryRecorder } from './history.ts'
+import { kafka, type Kafka, type KafkaConfig } from './kafkajs/index.ts'
 import { InputError, rejectUnknownKeys, requirePlainObject, requireSeed } from './input.ts'
 import type { LinkSpec } from './network.ts'
 import { Simulation, type SimulationOptions } from './simulation.ts'
@@ -256,6 +257,10 @@ export class Cluster {
     return client
   }
 
+  /** A KafkaJS 2.x-compatible client on this cluster (sim/kafkajs/). */
+  kafka(config: KafkaConfig = {}): Kafka {
+    return kafka(this, config)
+  }
 
   rawClient(id: string): RawClient {
     const client = this.sim.instanceOf<RawClient>(id)

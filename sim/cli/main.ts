@@ -13,6 +13,7 @@ import { InputError } from '../input.ts'
 import { formatRecord } from '../trace.ts'
 import { RUN_OPTIONS, RUN_USAGE, runCommand } from '../scenario/command.ts'
 import { ScenarioInputError } from '../scenario/load.ts'
+import { SHELL_OPTIONS, SHELL_USAGE, shellCommand } from '../shell/command.ts'
 import { UsageError, formatOptions, parseArgs, parseSeedArg, type OptionSpec, type ParsedArgs } from './args.ts'
 import { heapUsedMb, wallNowMs } from './wallclock.ts'
 
@@ -157,6 +158,12 @@ const commands: Record<string, Command> = {
     usage: RUN_USAGE,
     options: { ...RUN_OPTIONS, help: HELP },
     run: (args) => runCommand(args, out),
+  },
+  shell: {
+    summary: 'Kafka CLI parity on a simulated cluster: kafka-topics, kafka-configs, kafka-console-producer/-consumer, kafka-leader-election',
+    usage: SHELL_USAGE,
+    options: { ...SHELL_OPTIONS, help: HELP },
+    run: (args) => shellCommand(args),
   },
   bench: {
     summary: 'benchmarks, one JSON line per case',
