@@ -15,7 +15,11 @@ export { ClientError, type ClientExceptionName } from './core/client/errors.ts'
 export type { Partitioner, PartitionerCluster } from './core/client/partitioner.ts'
 export { parseProducerConfig, parseConsumerConfig, PRODUCER_CONFIG_NAMES, CONSUMER_CONFIG_NAMES, type ProducerConfig, type ConsumerConfig } from './core/config.ts'
 export { HistoryRecorder } from './sim/history.ts'
-export { checkHistory, committedLogs, historyFailed, type HistoryReport, type LoggedRecord, type LostWrite } from './sim/checkers/history.ts'
+export { checkHistory, committedLogs, findReprocessed, historyFailed, shortValue, type HistoryReport, type LoggedRecord, type LostWrite, type ReprocessedRecord } from './sim/checkers/history.ts'
+// Scenarios as data (sim/scenario/, scenarios/README.md): one engine for YAML files and TypeScript.
+export { runScenario, DEFAULT_SEED, type RunOptions, type ScenarioResult } from './sim/scenario/engine.ts'
+export { parseScenario, checkScenario, ScenarioInputError } from './sim/scenario/load.ts'
+export type { Scenario, Step, Expectation, Condition, ScenarioContext, Verdict } from './sim/scenario/types.ts'
 
 export type { DurableLog, Message, NodeContext, NodeFactory, NodeId, SimNode, Storage, TimerId, TraceData } from './core/node.ts'
 export { InputError } from './sim/input.ts'

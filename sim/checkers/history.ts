@@ -277,3 +277,49 @@ export function historyFailed(report: HistoryReport): boolean {
     report.inconsistentOffsets.length > 0 || report.nonMonotonicPolls.length > 0
   )
 }
+
+/** A record's value as reports show it: the workload's unique head ("app-301:"), not its padding. */
+export function shortValue(value: string | null): string {
+  if (value === null) return 'null'
+  const colon = value.indexOf(':')
+  const head = colon >= 0 && colon < 40 ? value.slice(0, colon + 1) : value.slice(0, 40)
+  return JSON.stringify(head.length < value.length ? `${head}…` : head)
+}
+
+/** A record one consumer group handed to more than one of its members: processed twice. */
+export interface ReprocessedRecord {
+  group: string
+  partition: string
+  offset: number
+  value: string | null
+  /** Who received it, and when, in the order they did. */
+  deliveries: { consumer: string; atMs: number }[]
+}
+
+/**
+ * Records (a partition's offset) that two or more members of one group received: the group
+ * processed them twice, as after a member is removed mid-batch (a zombie) and its partitions
+ * are resumed from the last committed offset by another. `groupOf` names each consumer's
+ * group; consumers without one are left out. One member reading an offset twice is not
+ * counted here (nonMonotonicPolls shows that).
+ */
+export function findReprocessed(consumers: ReadonlyMap<string, readonly ConsumedRecord[]>, groupOf: ReadonlyMap<string, string>): ReprocessedRecord[] {
+  const byOffset = new Map<string, ReprocessedRecord>()
+  for (const [consumer, records] of consumers) {
+    const group = groupOf.get(consumer)
+    if (group === undefined) continue
+    for (const r of records) {
+      const at = `${group}\u0000${partitionKey(r.topic, r.partition)}@${r.offset}`
+      let found = byOffset.get(at)
+      if (!found) byOffset.set(at, (found = { group, partition: partitionKey(r.topic, r.partition), offset: r.offset, value: r.value, deliveries: [] }))
+      found.deliveries.push({ consumer, atMs: r.consumedAtMs })
+    }
+  }
+  const reprocessed: ReprocessedRecord[] = []
+  for (const found of byOffset.values()) {
+    if (new Set(found.deliveries.map((d) => d.consumer)).size < 2) continue
+    found.deliveries.sort((a, b) => a.atMs - b.atMs)
+    reprocessed.push(found)
+  }
+  return reprocessed.sort((a, b) => (a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : a.offset - b.offset))
+}

@@ -7,6 +7,7 @@ import { benchReplication } from '../bench/replication.ts'
 import { benchGroups } from '../bench/groups.ts'
 import { FUZZ_PROFILES, describeSchedule, isFailure, runFuzz, verdict, type FuzzProfileName } from '../fuzz/fuzz.ts'
 import { shrinkFailure } from '../fuzz/shrink.ts'
+import { shortValue } from '../checkers/history.ts'
 import { describeGroupsFuzz, runGroupsFuzz } from '../fuzz/groups.ts'
 import { runDemo } from '../demo/run.ts'
 import { InputError } from '../input.ts'
@@ -122,7 +123,7 @@ const commands: Record<string, Command> = {
         out('its fault schedule:')
         for (const line of describeSchedule(failure.schedule)) out(`  ${line}`)
         for (const v of failure.violations.slice(0, 5)) out(`  violation at ${v.timeMs.toFixed(3)} ms [${v.checker}]: ${v.message}`)
-        for (const lost of failure.lostExamples) out(`  lost: ${JSON.stringify(lost.value)} acknowledged at ${lost.partition} offset ${lost.offset}`)
+        for (const lost of failure.lostExamples) out(`  lost: ${shortValue(lost.value)} acknowledged at ${lost.partition} offset ${lost.offset}`)
         if (!failure.settled) out(`  did not settle: ${failure.unsettledReason}`)
         if (args.flags.has('shrink')) {
           const shrunk = shrinkFailure(profile as FuzzProfileName, failure.seed, failure.schedule)

@@ -145,7 +145,8 @@ export function applyAction(run: RunContext, step: Step): NodeId | undefined {
     return step.removeConsumer
   }
   if ('addGroupMember' in step) {
-    addGroupMember(run, run.groups.get(step.addGroupMember.group)!, step.addGroupMember.id)
+    const { group, ...member } = step.addGroupMember
+    addGroupMember(run, run.groups.get(group)!, member)
     return step.addGroupMember.id
   }
   if ('removeGroupMember' in step) {

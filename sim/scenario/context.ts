@@ -32,6 +32,9 @@ function errorOf(record: TraceRecord): string | null {
       return typeof data.exception === 'string' ? data.exception : null
     case 'consumer-offset-out-of-range':
       return 'OFFSET_OUT_OF_RANGE'
+    case 'consumer-commit-failed':
+      // CommitFailedException (the member was removed from the group), RebalanceInProgressException, ...
+      return typeof data.error === 'string' ? data.error : null
     default:
       return null
   }
@@ -41,6 +44,8 @@ export class RunContext implements ScenarioContext {
   readonly bound = new Map<string, NodeId>()
   /** The scenario's consumer groups, by id (addGroupMember copies their settings). */
   readonly groups = new Map<string, ConsumerGroupSpec>()
+  /** Each group member's client id -> its group.id (reprocessed records are counted per group). */
+  readonly memberGroups = new Map<string, string>()
   /** Bursts sent so far (produce steps), to keep their values unique. */
   bursts = 0
   /** Client id -> error name -> what was seen. */

@@ -14,6 +14,7 @@ import { addConsumer, addProducer, addTopic, applyAction, linkSpec } from './act
 import { RunContext } from './context.ts'
 import { durationMs, formatDuration } from './duration.ts'
 import { armExpectation, describeExpectation, type ExpectationResult } from './expectations.ts'
+import { armDeadLetterExpectation, isDeadLetterAction, startDeadLetters } from './dead-letters.ts'
 import { armGroupExpectation, startGroups } from './groups.ts'
 import { checkScenario } from './load.ts'
 import type { Condition, Scenario, Step } from './types.ts'
@@ -25,7 +26,7 @@ const TOPICS_READY_TIMEOUT_MS = 30_000
 const CONDITION_CHECK_INTERVAL_MS = 1
 
 /** Client trace records worth a line in the scenario's timeline, beside the cluster's notable ones. */
-const CLIENT_NOTABLE = new Set(['producer-batch-failed', 'consumer-error', 'consumer-offset-out-of-range', 'consumer-truncation-detected'])
+const CLIENT_NOTABLE = new Set(['producer-batch-failed', 'consumer-error', 'consumer-offset-out-of-range', 'consumer-truncation-detected', 'consumer-poll-timeout', 'consumer-commit-failed'])
 
 export interface RunOptions {
   /** Overrides the scenario's seed. */
@@ -130,7 +131,7 @@ export function runScenario(input: Scenario, options: RunOptions = {}): Scenario
   const timeline: string[] = []
   const problems: string[] = []
   cluster.trace.subscribe((record) => {
-    if (isNotable(record) || CLIENT_NOTABLE.has(record.type)) timeline.push(formatRecord(record))
+    if ((isNotable(record) || CLIENT_NOTABLE.has(record.type)) && !isDeadLetterAction(record)) timeline.push(formatRecord(record))
     options.onTrace?.(record)
   })
 
@@ -153,8 +154,9 @@ export function runScenario(input: Scenario, options: RunOptions = {}): Scenario
     else cluster.sim.at(start + at, `start consumer ${consumer.id}`, () => addConsumer(run, consumer))
   }
   for (const group of scenario.clients?.groups ?? []) run.groups.set(group.id, group)
+  const deadLetters = startDeadLetters(run)
   startGroups(run, scenario.clients?.groups ?? [])
-  const armed = (scenario.expect ?? []).map((e) => armGroupExpectation(run, e, describeExpectation(e)) ?? armExpectation(run, e))
+  const armed = (scenario.expect ?? []).map((e) => armGroupExpectation(run, e, describeExpectation(e)) ?? armDeadLetterExpectation(run, e, describeExpectation(e), deadLetters) ?? armExpectation(run, e))
 
   const execute = (index: number, step: Step) => {
     const where = `timeline[${index}] (${describeStep(step)}) at ${formatDuration(run.now)}`

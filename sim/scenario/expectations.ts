@@ -2,7 +2,7 @@
 // time, a leader change within a time) and gives its verdict at the end, with the figures
 // behind it and examples of the records, offsets and times involved.
 
-import type { HistoryReport } from '../checkers/history.ts'
+import { shortValue, type HistoryReport } from '../checkers/history.ts'
 import type { Violation } from '../checkers/invariants.ts'
 import type { RunContext } from './context.ts'
 import { durationMs, formatDuration } from './duration.ts'
@@ -24,7 +24,8 @@ export interface ArmedExpectation {
   verdict(end: EndState): Verdict
 }
 
-const EXAMPLES = 5
+/** Examples a verdict lists (records, offsets, times), at most. */
+export const EXAMPLES = 5
 
 function countText(count: Count): string {
   if (count === 'none') return 'none'
@@ -39,19 +40,12 @@ function countHolds(count: Count, n: number): boolean {
   return (count.atLeast === undefined || n >= count.atLeast) && (count.atMost === undefined || n <= count.atMost)
 }
 
-function counted(count: Count, n: number, what: string, context: string, details: string[]): Verdict {
+export function counted(count: Count, n: number, what: string, context: string, details: string[]): Verdict {
   return { passed: countHolds(count, n), figures: `${n} ${what} (expected ${countText(count)})${context ? `; ${context}` : ''}`, details: details.slice(0, EXAMPLES) }
 }
 
-/** A record's value as reports show it: the workload's unique head ("app-301:"), not its padding. */
-export function shortValue(value: string | null): string {
-  if (value === null) return 'null'
-  const colon = value.indexOf(':')
-  const head = colon >= 0 && colon < 40 ? value.slice(0, colon + 1) : value.slice(0, 40)
-  return JSON.stringify(head.length < value.length ? `${head}…` : head)
-}
-
-const ms = (t: number) => `${(Math.round(t * 1000) / 1000).toString()} ms`
+/** A simulated time in ms as reports print it (to the microsecond). */
+export const ms = (t: number) => `${(Math.round(t * 1000) / 1000).toString()} ms`
 const refText = (ref: NodeRef) => (typeof ref === 'number' ? `broker ${ref}` : ref)
 const sameSet = (a: readonly (number | string)[], b: readonly (number | string)[]) => a.length === b.length && a.every((x) => b.includes(x))
 

@@ -6,34 +6,47 @@
 import type { GroupSnapshot } from '../cluster.ts'
 import type { RunContext } from './context.ts'
 import { durationMs, formatDuration } from './duration.ts'
-import type { ArmedExpectation } from './expectations.ts'
-import type { ConsumerGroupSpec, Expectation } from './types.ts'
+import { counted, ms, type ArmedExpectation } from './expectations.ts'
+import { findReprocessed, shortValue } from '../checkers/history.ts'
+import type { ConsumerGroupSpec, Expectation, GroupMemberSpec } from './types.ts'
 
 /** The group state is read at most this often while a groupState expectation waits (a snapshot is not free). */
 const GROUP_WATCH_INTERVAL_MS = 5
 
-/** The client ids of a group's members at the start. */
-export function memberIds(group: ConsumerGroupSpec): string[] {
-  return typeof group.members === 'number' ? Array.from({ length: group.members }, (_, i) => `${group.id}-${i + 1}`) : group.members
+/** A group's members at the start, each with its settings (a bare id takes the group's). */
+export function memberSpecs(group: ConsumerGroupSpec): GroupMemberSpec[] {
+  if (typeof group.members === 'number') return Array.from({ length: group.members }, (_, i) => ({ id: `${group.id}-${i + 1}` }))
+  return group.members.map((m) => (typeof m === 'string' ? { id: m } : m))
 }
 
-/** Adds one member of `group` now: a consumer with group.id, subscribed to the group's topics, running its poll loop. */
-export function addGroupMember(run: RunContext, group: ConsumerGroupSpec, id: string): void {
+/** The client ids of a group's members at the start. */
+export function memberIds(group: ConsumerGroupSpec): string[] {
+  return memberSpecs(group).map((m) => m.id)
+}
+
+/**
+ * Adds one member of `group` now: a consumer with group.id, subscribed to the group's
+ * topics, running its poll loop; the member's own processing time and config (merged
+ * over the group's) come first.
+ */
+export function addGroupMember(run: RunContext, group: ConsumerGroupSpec, member: GroupMemberSpec): void {
   const commit = group.commit ?? 'auto'
-  run.cluster.addConsumer(id, {
+  const processing = member.processingPerRecord ?? group.processingPerRecord
+  run.cluster.addConsumer(member.id, {
     // commit: auto is Kafka's default (enable.auto.commit=true); sync and none turn it off.
-    config: { ...(group.config ?? {}), 'group.id': group.id, 'enable.auto.commit': commit === 'auto' },
+    config: { ...(group.config ?? {}), ...(member.config ?? {}), 'group.id': group.id, 'enable.auto.commit': commit === 'auto' },
     subscribe: group.topics,
     app: {
       pollIntervalMs: 100,
-      processingMsPerRecord: group.processingPerRecord ? durationMs(group.processingPerRecord) : 0,
+      processingMsPerRecord: processing ? durationMs(processing) : 0,
       ...(commit === 'sync' ? { commitAfterProcessing: true } : {}),
     },
   })
+  run.memberGroups.set(member.id, group.id)
 }
 
 export function startGroups(run: RunContext, groups: readonly ConsumerGroupSpec[]): void {
-  for (const group of groups) for (const id of memberIds(group)) addGroupMember(run, group, id)
+  for (const group of groups) for (const member of memberSpecs(group)) addGroupMember(run, group, member)
 }
 
 /** The member leaves the group (KafkaConsumer.unsubscribe sends LeaveGroup); its process stays up, idle. */
@@ -52,7 +65,56 @@ export function coordinatorOf(run: RunContext, groupId: string): number {
   return found.coordinator
 }
 
+/** A partition a member gave up in a rebalance, and when it was owned again in the group. */
+interface Revocation {
+  member: string
+  partition: string
+  atMs: number
+  reassignedAtMs?: number
+}
+
+/** Counts the partitions the group's members revoke (onPartitionsRevoked) from `afterMs`, and how long each then had no owner. */
+function watchRevocations(run: RunContext, groupId: string, afterMs: number): Revocation[] {
+  const revocations: Revocation[] = []
+  run.cluster.trace.subscribe((record) => {
+    const data = record.data as { groupId?: unknown; partitions?: unknown }
+    if (data.groupId !== groupId || !Array.isArray(data.partitions) || typeof record.node !== 'string') return
+    const atMs = record.time - run.startMs
+    if (record.type === 'consumer-partitions-revoked' && atMs >= afterMs) {
+      for (const partition of data.partitions as string[]) revocations.push({ member: record.node, partition, atMs })
+    } else if (record.type === 'consumer-partitions-assigned') {
+      for (const partition of data.partitions as string[]) {
+        for (const r of revocations) if (r.partition === partition && r.reassignedAtMs === undefined) r.reassignedAtMs = atMs
+      }
+    }
+  })
+  return revocations
+}
+
 export function armGroupExpectation(run: RunContext, e: Expectation, label: string): ArmedExpectation | null {
+  if ('reprocessed' in e) {
+    return { label, verdict: () => {
+      const found = findReprocessed(run.cluster.history.consumers(), run.memberGroups)
+      return counted(e.reprocessed, found.length, 'records received by two or more members of one group', '',
+        found.map((r) => `${r.group}: ${r.partition} offset ${r.offset} ${shortValue(r.value)} read by ${r.deliveries.map((d) => `${d.consumer} at ${ms(d.atMs - run.startMs)}`).join(', then ')}`))
+    } }
+  }
+  if ('revoked' in e) {
+    const { group: groupId, atLeast, atMost, after } = e.revoked
+    const afterMs = after ? durationMs(after) : 0
+    const revocations = watchRevocations(run, groupId, afterMs)
+    return { label, verdict: () => {
+      const endMs = run.now
+      const gaps = revocations.map((r) => (r.reassignedAtMs ?? endMs) - r.atMs)
+      const longest = gaps.length === 0 ? 0 : Math.max(...gaps)
+      const longestAt = revocations[gaps.indexOf(longest)]
+      const partitions = [...new Set(revocations.map((r) => r.partition))].sort()
+      const context = revocations.length === 0 ? '' : `${partitions.length} distinct (${partitions.slice(0, 12).join(', ')}); the longest without an owner: ${longestAt!.partition}, ${ms(longest)}`
+      return counted({ ...(atLeast !== undefined ? { atLeast } : {}), ...(atMost !== undefined ? { atMost } : {}) }, revocations.length,
+        `partitions revoked from members of ${groupId}${after ? ` after ${after}` : ''}`, context,
+        revocations.map((r) => `${r.member} revoked ${r.partition} at ${ms(r.atMs)}; ${r.reassignedAtMs === undefined ? 'no member owned it again by the end' : `owned again at ${ms(r.reassignedAtMs)}`}`))
+    } }
+  }
   if ('groupState' in e) {
     const { group: groupId, is, within } = e.groupState
     if (within === undefined) {

@@ -50,6 +50,15 @@ export function checkScenario(value: unknown, source: string, lineOf: (path: Pat
 
 /** Parses and checks YAML text; `source` names it in errors (a file path). */
 export function parseScenario(text: string, source: string): Scenario {
+  const { value, lineOf } = parseYamlText(text, source)
+  return checkScenario(value, source, lineOf)
+}
+
+/**
+ * YAML text parsed under the guards above (size, nesting, aliases), and the line of any path
+ * in it; throws ScenarioInputError. Lessons (sim/lessons/load.ts) parse their files with it too.
+ */
+export function parseYamlText(text: string, source: string): { value: unknown; lineOf: (path: Path) => number | undefined } {
   if (typeof text !== 'string') throw new ScenarioInputError(source, [`${source}: expected YAML text, got ${describeValue(text)}`])
   if (text.length > MAX_TEXT_CHARS) throw new ScenarioInputError(source, [`${source}: expected at most ${MAX_TEXT_CHARS} characters of YAML, got ${text.length}`])
   const deep = tooDeep(text)
@@ -82,7 +91,7 @@ export function parseScenario(text: string, source: string): Scenario {
     }
     return undefined
   }
-  return checkScenario(value, source, lineOf)
+  return { value, lineOf }
 }
 
 /**

@@ -6,7 +6,7 @@
 import { parseBrokerConfig, parseTopicConfigOverrides } from '../../core/config.ts'
 import { parseConsumerConfig, parseProducerConfig } from '../../core/config/clients.ts'
 import { ERROR_CODES } from '../../core/errors.ts'
-import { memberIds } from './groups.ts'
+import { memberSpecs } from './groups.ts'
 import type { Issue, Path } from './schema-kit.ts'
 import type { Condition, Expectation, NodeRef, Scenario, Step } from './types.ts'
 
@@ -92,14 +92,26 @@ export function checkReferences(scenario: Scenario): Issue[] {
   if (scenario.cluster?.config) kafka(['cluster', 'config'], () => parseBrokerConfig(scenario.cluster!.config, 'cluster config'))
   scenario.topics?.forEach((t, i) => addTopic(t, ['topics', i]))
   scenario.clients?.producers?.forEach((p, i) => addProducer(p, ['clients', 'producers', i]))
+  const producers = new Set((scenario.clients?.producers ?? []).map((p) => p.id))
+  const deadLetterGroups = new Set<string>()
   scenario.clients?.consumers?.forEach((c, i) => addConsumer(c, ['clients', 'consumers', i]))
   scenario.clients?.groups?.forEach((g, i) => {
     const path = ['clients', 'groups', i]
     if (groups.has(g.id)) problem([...path, 'id'], `group ${JSON.stringify(g.id)} is declared twice`)
     groups.add(g.id)
     g.topics.forEach((t, j) => checkTopic(t, [...path, 'topics', j]))
-    memberIds(g).forEach((id) => addClient(id, [...path, 'members']))
+    memberSpecs(g).forEach((m, j) => {
+      const at = typeof g.members === 'number' ? [...path, 'members'] : [...path, 'members', j]
+      addClient(m.id, at)
+      if (m.config) kafka([...at, 'config'], () => parseConsumerConfig({ ...g.config, ...m.config, 'group.id': g.id }, `member ${m.id} config`))
+    })
     if (g.config) kafka([...path, 'config'], () => parseConsumerConfig({ ...g.config, 'group.id': g.id }, `group ${g.id} config`))
+    if (g.deadLetter) {
+      checkTopic(g.deadLetter.topic, [...path, 'deadLetter', 'topic'])
+      if (g.topics.includes(g.deadLetter.topic)) problem([...path, 'deadLetter', 'topic'], `the dead-letter topic ${JSON.stringify(g.deadLetter.topic)} is one the group reads: its records would fail again`)
+      if (!producers.has(g.deadLetter.producer)) problem([...path, 'deadLetter', 'producer'], `no producer ${JSON.stringify(g.deadLetter.producer)} in clients.producers (known: ${[...producers].join(', ') || 'none'})`)
+    }
+    if (g.deadLetter) deadLetterGroups.add(g.id)
   })
 
   const checkCondition = (condition: Condition, path: Path) => {
@@ -144,6 +156,9 @@ export function checkReferences(scenario: Scenario): Issue[] {
     if ('addGroupMember' in step) {
       checkGroup(step.addGroupMember.group, [...path, 'addGroupMember', 'group'])
       addClient(step.addGroupMember.id, [...path, 'addGroupMember', 'id'])
+      const config = step.addGroupMember.config
+      const groupConfig = scenario.clients?.groups?.find((g) => g.id === step.addGroupMember.group)?.config
+      if (config) kafka([...path, 'addGroupMember', 'config'], () => parseConsumerConfig({ ...groupConfig, ...config, 'group.id': step.addGroupMember.group }, `member ${step.addGroupMember.id} config`))
     }
     if ('removeGroupMember' in step) checkClient(step.removeGroupMember, [...path, 'removeGroupMember'])
     if ('produce' in step) {
@@ -181,7 +196,7 @@ export function checkReferences(scenario: Scenario): Issue[] {
     const bounded = (b: { atLeast?: number; atMost?: number }, at: Path) => {
       if (b.atLeast !== undefined && b.atMost !== undefined && b.atLeast > b.atMost) problem(at, `atLeast (${b.atLeast}) is above atMost (${b.atMost})`)
     }
-    for (const key of ['lostWrites', 'duplicates', 'inconsistentOffsets', 'pollSkips', 'nonMonotonicPolls'] as const) {
+    for (const key of ['lostWrites', 'duplicates', 'inconsistentOffsets', 'pollSkips', 'nonMonotonicPolls', 'reprocessed'] as const) {
       const value = (e as Record<string, unknown>)[key]
       if (typeof value === 'object' && value !== null) bounded(value, [...path, key])
     }
@@ -209,6 +224,14 @@ export function checkReferences(scenario: Scenario): Issue[] {
       bounded(e.consumed, [...path, 'consumed'])
     }
     if ('groupState' in e) checkGroup(e.groupState.group, [...path, 'groupState', 'group'])
+    if ('revoked' in e) {
+      checkGroup(e.revoked.group, [...path, 'revoked', 'group'])
+      bounded(e.revoked, [...path, 'revoked'])
+    }
+    if ('deadLetters' in e) {
+      checkGroup(e.deadLetters.group, [...path, 'deadLetters', 'group'])
+      if (groups.has(e.deadLetters.group) && !deadLetterGroups.has(e.deadLetters.group)) problem([...path, 'deadLetters', 'group'], `group ${JSON.stringify(e.deadLetters.group)} has no deadLetter`)
+    }
     if ('lag' in e) {
       checkGroup(e.lag.group, [...path, 'lag', 'group'])
       if (e.lag.partition !== undefined) checkPartition(e.lag.partition, [...path, 'lag', 'partition'])

@@ -11,16 +11,20 @@ import type { TraceRecord } from '../trace.ts'
 import type { Scenario } from './types.ts'
 
 const SCENARIO_FILE = /\.ya?ml$/
+/** Lessons (scenarios/lessons/, sim/lessons/) are YAML in another format: a directory walk leaves them out. */
+const LESSONS_DIR = 'lessons'
 /** Guards a directory walk against a huge tree (and symlink loops: links are not followed). */
 const MAX_FILES = 10_000
 
-/** The scenario files named, directories walked for *.yaml and *.yml, sorted; throws ScenarioInputError for a missing path. */
+/** The scenario files named, directories walked for *.yaml and *.yml (not into lessons/), sorted; throws ScenarioInputError for a missing path. */
 export function collectScenarioFiles(paths: readonly string[]): string[] {
   const files: string[] = []
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(dir, entry.name)
-      if (entry.isDirectory()) walk(path)
+      if (entry.isDirectory()) {
+        if (entry.name !== LESSONS_DIR) walk(path)
+      }
       else if (entry.isFile() && SCENARIO_FILE.test(entry.name)) files.push(path)
       if (files.length > MAX_FILES) throw new ScenarioInputError(dir, [`${dir}: more than ${MAX_FILES} scenario files`])
     }

@@ -92,13 +92,37 @@ const consumer = obj('a consumer', {
   config: opt(configMap('Consumer config with Kafka names.')),
 })
 
+/** A member's own settings: they replace the group's (config is merged over the group's). */
+const memberSettings = {
+  processingPerRecord: opt(duration('This member\'s processing time per record.')),
+  config: opt(configMap('This member\'s consumer config, merged over the group\'s.')),
+}
+const member: SchemaNode = {
+  kind: 'union',
+  expected: 'a client id or {id, processingPerRecord?, config?}',
+  options: [name(), obj('a group member', { id: req(name()), ...memberSettings })],
+}
+const deadLetter = obj('a dead-letter topic', {
+  topic: req(name('Where the records the application fails on go.')),
+  producer: req(name('A declared producer that sends them.')),
+  when: req({
+    kind: 'union',
+    expected: '{keyIn: [keys]} or {valueContains: "text"}',
+    options: [
+      obj('records with these keys', { keyIn: req(list(str(), 1000, 1)) }),
+      obj('records whose value contains this text', { valueContains: req(str(undefined, { pattern: '\\S', expected: 'a text that is not blank' })) }),
+    ],
+  }),
+}, { description: 'The members send the records they fail on to this topic, and go on (the dead-letter-topic pattern).' })
+
 const groupFields: Record<string, Field> = {
   id: req(name('The group.id.')),
   topics: req(list(name(), 100, 1)),
-  members: req({ kind: 'union', expected: 'a number of members or their client ids', options: [int(1, 100), list(name(), 100, 1)] }),
+  members: req({ kind: 'union', expected: 'a number of members, or a list of client ids or {id, processingPerRecord?, config?}', options: [int(1, 100), list(member, 100, 1)] }),
   processingPerRecord: opt(duration()),
   commit: opt(str(undefined, { enum: ['auto', 'sync', 'none'] })),
   config: opt(configMap('Consumer config with Kafka names.')),
+  deadLetter: opt(deadLetter),
 }
 const group = obj('a consumer group', groupFields)
 
@@ -146,7 +170,7 @@ export const ACTIONS: Record<string, SchemaNode> = {
   stopProducer: name(),
   addConsumer: consumer,
   removeConsumer: name(),
-  addGroupMember: obj('a new group member', { group: req(name()), id: req(name()) }),
+  addGroupMember: obj('a new group member', { group: req(name()), id: req(name()), ...memberSettings }),
   removeGroupMember: name(),
   produce: obj('a burst', { producer: req(name()), topic: req(name()), count: req(int(1, 100_000)), key: opt(str()), partition: opt(int(0, MAX_PARTITIONS - 1)) }),
   createTopic: topic,
@@ -196,6 +220,9 @@ export const EXPECTATIONS: Record<string, SchemaNode> = {
   },
   lag: obj('a lag expectation', { group: req(name()), atMost: req(int(0, 1e12)), partition: opt(partition()) }),
   groupState: obj('a group state expectation', { group: req(name()), is: req(str(undefined, { enum: ['Stable', 'PreparingRebalance', 'CompletingRebalance', 'Empty', 'Dead'] })), within: opt(duration()) }),
+  reprocessed: count,
+  revoked: obj('a revoked-partitions expectation', { group: req(name()), ...bounds, after: opt(duration('Count from this time (default the start).')) }),
+  deadLetters: obj('a dead-letter expectation', { group: req(name()) }),
   check: fn('a function (ctx) => Verdict (TypeScript scenarios only)'),
 }
 

@@ -110,12 +110,34 @@ export interface ConsumerGroupSpec {
   /** The group.id. */
   id: string
   topics: string[]
-  /** How many members start (named <id>-1, <id>-2, ...), or their client ids. */
-  members: number | string[]
+  /** How many members start (named <id>-1, <id>-2, ...), or their client ids, or members with settings of their own. */
+  members: number | (string | GroupMemberSpec)[]
   processingPerRecord?: Duration
   /** auto: enable.auto.commit; sync: commitSync after each poll's records; none: never commit. */
   commit?: 'auto' | 'sync' | 'none'
   config?: ConfigMap
+  /** The members hand the records they cannot process to a dead-letter topic, and go on. */
+  deadLetter?: DeadLetterSpec
+}
+
+/** One member with settings of its own: they replace the group's (config: merged over it). */
+export interface GroupMemberSpec {
+  id: string
+  processingPerRecord?: Duration
+  config?: ConfigMap
+}
+
+/**
+ * The dead-letter-topic pattern: a record the application fails on (`when`) is sent, with
+ * its key and value and headers naming where it came from, to `topic` by the producer
+ * `producer`; the member goes on with the next record and commits past it as usual.
+ */
+export interface DeadLetterSpec {
+  topic: string
+  /** A declared producer (it needs no workload of its own). */
+  producer: string
+  /** The records the application fails on: exactly one test. */
+  when: { keyIn: string[] } | { valueContains: string }
 }
 
 export interface ClientsSpec {
@@ -178,7 +200,7 @@ export type Action =
   /** The consumer's process stops (what it read stays in the history). */
   | { removeConsumer: string }
   /** A new member of a declared group, with its settings. */
-  | { addGroupMember: { group: string; id: string } }
+  | { addGroupMember: { group: string; id: string; processingPerRecord?: Duration; config?: ConfigMap } }
   /** The member leaves the group (unsubscribe: LeaveGroup); its process stays up, idle. */
   | { removeGroupMember: string }
   /** A burst: `count` records sent at once by a producer, to a topic, with one key or none, or to one partition. */
@@ -242,5 +264,11 @@ export type ExpectationKind =
   | { consumed: { consumer: string; atLeast?: number; atMost?: number } }
   | { acknowledged: { producer: string; atLeast?: number; atMost?: number } }
   | { invariants: 'none' | 'expected' | { expected: CheckerName[] } }
+  /** Records (a partition's offset) that two or more members of one group received: processed twice. */
+  | { reprocessed: Count }
+  /** Partitions the group's members gave up in rebalances (onPartitionsRevoked), counted from `after`. */
+  | { revoked: { group: string; atLeast?: number; atMost?: number; after?: Duration } }
+  /** The group's dead-letter topic holds each record its members failed on exactly once, and nothing else. */
+  | { deadLetters: { group: string } }
   /** TypeScript only. */
   | { check: (ctx: ScenarioContext) => Verdict }

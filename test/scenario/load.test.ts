@@ -168,3 +168,48 @@ describe('scenario loading', () => {
     )
   }, 60_000)
 })
+
+const GROUPS = `name: g
+description: groups with members of their own
+duration: 5s
+topics:
+  - { name: orders, partitions: 2, replicationFactor: 1 }
+  - { name: orders-dlt, partitions: 1, replicationFactor: 1 }
+clients:
+  producers:
+    - { id: writer }
+  groups:
+    - id: billing
+      topics: [orders]
+      members: [billing-1, { id: billing-slow, processingPerRecord: 50ms, config: { max.poll.records: 10 } }]
+      deadLetter: { topic: orders-dlt, producer: writer, when: { valueContains: poison } }
+`
+
+describe('group settings in scenario files', () => {
+  it('members with settings of their own and a dead-letter topic load as written', () => {
+    const scenario = parseScenario(GROUPS, 'x.yaml')
+    expect(scenario.clients!.groups![0]!.members).toEqual(['billing-1', { id: 'billing-slow', processingPerRecord: '50ms', config: { 'max.poll.records': 10 } }])
+  })
+
+  it('refuses a bad member config, an unknown dead-letter producer, a dead-letter topic the group reads, and deadLetters on a group without one', () => {
+    expect(refusal(GROUPS.replace('max.poll.records: 10', 'max.poll.records: 0'))).toMatch(/^scenarios\/x\.yaml:13 clients\.groups\[0\]\.members\[1\]\.config: .*max\.poll\.records/)
+    expect(refusal(GROUPS.replace('producer: writer', 'producer: nobody'))).toContain('clients.groups[0].deadLetter.producer: no producer "nobody" in clients.producers (known: writer)')
+    expect(refusal(GROUPS.replace('topic: orders-dlt, producer', 'topic: orders, producer'))).toContain('clients.groups[0].deadLetter.topic: the dead-letter topic "orders" is one the group reads')
+    expect(refusal(GROUPS.replace('when: { valueContains: poison }', 'when: { valueContains: poison, keyIn: [a] }'))).toContain('clients.groups[0].deadLetter.when')
+    expect(refusal(GROUPS.replace('      deadLetter: { topic: orders-dlt, producer: writer, when: { valueContains: poison } }\n', '') + 'expect:\n  - deadLetters: { group: billing }\n'))
+      .toContain('expect[0].deadLetters.group: group "billing" has no deadLetter')
+    expect(refusal(GROUPS + 'expect:\n  - revoked: { group: nope }\n')).toContain('expect[0].revoked.group: no group "nope"')
+    expect(refusal(GROUPS + 'expect:\n  - revoked: { group: billing, atLeast: 3, atMost: 1 }\n')).toContain('expect[0].revoked: atLeast (3) is above atMost (1)')
+    expect(refusal(GROUPS + 'timeline:\n  - { at: 1s, addGroupMember: { group: billing, id: b3, config: { session.timeout.ms: soon } } }\n')).toContain('timeline[0].addGroupMember.config')
+  })
+})
+
+describe('the library entry point', () => {
+  it('exports the scenario API: parseScenario, runScenario and the shared shortValue', async () => {
+    const kafkasim = await import('../../index.ts')
+    const scenario = kafkasim.parseScenario(VALID, 'x.yaml')
+    expect(kafkasim.runScenario({ ...scenario, duration: '1s', timeline: [] }).expectations.map((e) => e.passed)).toEqual([true])
+    expect(kafkasim.shortValue('app-301:' + 'x'.repeat(90))).toBe('"app-301:…"')
+    expect(kafkasim.shortValue(null)).toBe('null')
+  })
+})
