@@ -9,7 +9,7 @@ import type { Partition } from '../core/broker/partition.ts'
 import type { PartitionState } from '../core/metadata/image.ts'
 import type { MetadataLogEntry } from '../core/metadata/records.ts'
 import type { LogRecord, RecordBatch, RecordHeader } from '../core/records.ts'
-import type { Cluster } from './cluster.ts'
+import type { Cluster, ClusterSnapshot, GroupSnapshot } from './cluster.ts'
 
 /** A replica as the broker holding it sees it (which may differ from the controller's view). */
 export interface BrokerReplicaView {
@@ -261,4 +261,74 @@ export function leaderHolds(cluster: Cluster, topic: string, partition: number, 
     for (const r of batch.records) if (batch.baseOffset + r.offsetDelta === offset) return r.value === value
   }
   return false
+}
+
+/** A member of a consumer group, as its coordinator holds it. */
+export interface GroupMemberView {
+  memberId: string
+  clientId: string
+  groupInstanceId: string | null
+  /** The partitions the leader's assignment gave it (the consumer protocol's Assignment); empty while none is synced. */
+  partitions: { topic: string; partition: number }[]
+}
+
+/** A partition the group owns or has committed: who owns it, its committed offset and lag. */
+export interface GroupPartitionView {
+  topic: string
+  partition: number
+  /** The member assigned it in the current generation, null for none. */
+  owner: string | null
+  /** The group's committed offset (OffsetCommit), null when none is committed. */
+  committed: number | null
+  /** The partition leader's high watermark (what a consumer can read), null when unknown. */
+  logEndOffset: number | null
+  /** logEndOffset - committed, null when either is unknown. */
+  lag: number | null
+}
+
+/** A group as its coordinator holds it (cluster.snapshot()'s GroupSnapshot), with the members' assignments read and a row per partition. */
+export type ConsumerGroupView = Pick<GroupSnapshot, 'state' | 'protocolType' | 'protocol' | 'generation' | 'leader' | 'coordinator' | 'lag'> & {
+  groupId: string
+  members: GroupMemberView[]
+  partitions: GroupPartitionView[]
+}
+
+/** The consumer protocol's Assignment carried by SyncGroup ({ partitions: [{ topic, partition }] }); anything else reads as none. */
+function assignedPartitions(assignment: unknown): { topic: string; partition: number }[] {
+  const partitions = (assignment as { partitions?: unknown } | null)?.partitions
+  if (!Array.isArray(partitions)) return []
+  return partitions
+    .filter((p): p is { topic: string; partition: number } => typeof p?.topic === 'string' && Number.isInteger(p?.partition))
+    .map((p) => ({ topic: p.topic, partition: p.partition }))
+}
+
+/**
+ * Every consumer group the live coordinators hold, from a cluster snapshot: members with
+ * their assigned partitions, and per partition its owner, committed offset and lag.
+ */
+export function consumerGroups(snapshot: ClusterSnapshot): ConsumerGroupView[] {
+  return Object.entries(snapshot.groups).map(([groupId, g]) => {
+    const members = g.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, groupInstanceId: m.groupInstanceId, partitions: assignedPartitions(m.assignment) }))
+    const rows = new Map<string, GroupPartitionView>()
+    const row = (topic: string, partition: number): GroupPartitionView => {
+      const key = `${topic}-${partition}`
+      let r = rows.get(key)
+      if (!r) {
+        const state = snapshot.topics[topic]?.partitions[partition]
+        const logEndOffset = state ? (state.replicaLogs[state.leader]?.hw ?? null) : null
+        rows.set(key, (r = { topic, partition, owner: null, committed: null, logEndOffset, lag: null }))
+      }
+      return r
+    }
+    for (const m of members) for (const p of m.partitions) row(p.topic, p.partition).owner = m.memberId
+    for (const [key, o] of Object.entries(g.offsets)) {
+      const dash = key.lastIndexOf('-')
+      const r = row(key.slice(0, dash), Number(key.slice(dash + 1)))
+      r.committed = o.committed
+      r.logEndOffset = o.logEndOffset
+      r.lag = o.lag
+    }
+    const partitions = [...rows.values()].sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1))
+    return { groupId, state: g.state, protocolType: g.protocolType, protocol: g.protocol, generation: g.generation, leader: g.leader, coordinator: g.coordinator, members, partitions, lag: g.lag }
+  })
 }

@@ -6,3 +6,8 @@ declare module '*?raw' {
 
 // Stylesheets imported for their side effect (Vite bundles them).
 declare module '*.css' {}
+
+// Vite's import.meta.glob, as the app uses it: every matching file's text, bundled at build time.
+interface ImportMeta {
+  glob(pattern: string, options: { query: '?raw'; import: 'default'; eager: true }): Record<string, string>
+}

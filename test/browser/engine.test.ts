@@ -136,7 +136,8 @@ describe('session links', () => {
       ['?actions=99999999999@1:heal', 'beyond the 21600000 ms a session may last'],
       ['?t=-5', 't (where to open the run) must be a time'],
       ['?e=5', 'e (an event count) only counts together with t'],
-      ['?scenario=x.yaml', 'Scenario files are not available in the visualizer yet'],
+      ['?scenario=x.yaml', 'scenario must be the name of a scenario in scenarios/ (lowercase letters, digits and "-", like "leader-failover-acks-all"); got "x.yaml"'],
+      ['?scenario=%3Cb%3E', 'scenario must be the name of a scenario in scenarios/'],
       ['?seed=1&seed=2', 'appears more than once'],
       ['?%3Cscript%3E=1', 'Unknown parameter "<script>"'],
     ]
@@ -161,10 +162,16 @@ describe('the clients the engine runs', () => {
       // The producer client's own record outcomes, kept by the cluster's history recorder.
       expect(run.cluster.history.producerOutcomes(p.id).filter((o) => o.status === 'acked')).toHaveLength(p.acked)
     }
+    // The two consumers are members of one group: between them they own every partition, each exactly once.
+    const owned = frame.view.consumers.flatMap((c) => c.assigned)
+    expect([...owned].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5])
     for (const c of frame.view.consumers) {
-      expect(c.consumed).toBeGreaterThan(100)
+      expect(c.assigned.length).toBeGreaterThan(0)
+      expect(c.member).toMatchObject({ state: 'STABLE' })
+      expect(c.consumed).toBeGreaterThan(30)
       expect(run.cluster.history.consumerRecords(c.id)).toHaveLength(c.consumed)
     }
+    expect(frame.view.consumers.reduce((sum, c) => sum + c.consumed, 0)).toBeGreaterThan(150)
     expect(run.history).toMatchObject({ duplicates: 0, reorders: 0, consumerGaps: 0, consumerDuplicates: 0 })
     expect(frame.anomalies).toEqual([])
   })
@@ -181,7 +188,7 @@ describe('the clients the engine runs', () => {
     expect(after.traceHash).toBe(before.traceHash)
   })
 
-  it('restart a producer with a new config in its place, and stop consumers by assigning them nothing', () => {
+  it('restart a producer with a new config in its place, and stop consumers by unsubscribing them', () => {
     const engine = new Engine({ seed: 23, settings: { ...DEFAULT_SETTINGS }, actions: [] }, clock)
     engine.advance(3000, 1e9, false)
     engine.act({ verb: 'set-producer', id: 'producer-1', acks: 1, lingerMs: 20, keys: 'skewed' })

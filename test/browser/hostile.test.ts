@@ -36,7 +36,7 @@ describe('a malformed or hostile link in Chromium', () => {
     expect(text).toContain('brokers must be an integer from 1 to 9')
     expect(text).toContain('rf must be an integer from 1 to the number of brokers; got "7"')
     expect(text).toContain('Action 1 of the link')
-    expect(text).toContain('Scenario files are not available')
+    expect(text).toContain('scenario must be the name of a scenario in scenarios/')
     expect(text).toContain('t (where to open the run) must be a time')
     expect(text).toContain('Unknown parameter "<b>bold</b>"')
     // Shown, never parsed: no element came from the payloads, and none of them ran.

@@ -148,10 +148,17 @@ describe('the visualizer in Chromium', () => {
 describe('anomaly alerts in Chromium', () => {
   it('pauses on a lost acknowledged write and highlights what led there', async () => {
     // acks=1; both followers of orders-0 paused, its leader crashed, the followers resumed:
-    // a follower becomes leader without the records the old one acknowledged.
-    // (Recorded with the engine in Node: leader 2, followers 3 and 1.)
-    const link = '?seed=3&minisr=1&acks=1&actions=8000@1504:pause:3~8000@1505:pause:1~10000@1691:crash:2~10500@1721:resume:3~10500@1737:resume:1'
-    const { page, errors } = await openApp(site, link)
+    // a follower becomes leader without the records the old one acknowledged. The actions
+    // are recorded with the engine in Node, where the leader and followers are read.
+    const engine = new Engine({ seed: 3, settings: { ...DEFAULT_SETTINGS, minInsyncReplicas: 1, acks: 1 }, actions: [] }, { now: () => performance.now() })
+    const partition = engine.advance(8000, 1e9, false).view.partitions[0]!
+    const followers = partition.replicas.filter((b) => b !== partition.leader)
+    for (const b of followers) engine.act({ verb: 'pause', node: b })
+    engine.advance(10_000, 1e9, false)
+    engine.act({ verb: 'crash', node: partition.leader })
+    engine.advance(10_500, 1e9, false)
+    for (const b of followers) engine.act({ verb: 'resume', node: b })
+    const { page, errors } = await openApp(site, linkFor(engine.session, null))
     await setSpeed(page, 100)
     await play(page)
     await page.getByTestId('anomaly').waitFor({ timeout: 30_000 })

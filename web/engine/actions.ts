@@ -15,6 +15,8 @@ export const KEY_CHOICES: readonly KeyChoice[] = ['none', 'uniform', 'skewed']
 export const KEY_COUNT = 100
 /** The skewed distribution's exponent: key i has weight 1 / (i + 1)^1.2, so a few keys carry most records. */
 export const SKEW_EXPONENT = 1.2
+/** The consumer group every consumer of a session joins (group.id). */
+export const GROUP_ID = 'orders-readers'
 /** How often each consumer's application polls (simulated ms). */
 export const POLL_INTERVAL_MS = 100
 
@@ -89,7 +91,7 @@ export function describeAction(action: Action): string {
     case 'set-producer':
       return `restart ${action.id} with acks=${acksName(action.acks)}, linger.ms=${action.lingerMs}, keys ${action.keys}`
     case 'add-consumer':
-      return 'add a consumer'
+      return `add a consumer to group ${GROUP_ID}`
     case 'remove-consumer':
       return `stop ${action.id}`
     case 'set-config':

@@ -8,10 +8,12 @@
 //   it is constructed, so changing acks, linger.ms or the keys closes the producer's
 //   workload and starts a new producer with the new config in its place, as an
 //   application restarts its KafkaProducer.
-// - A consumer is cluster.addConsumer with every partition assigned (manual assignment,
-//   no group: groups arrive with issue 5), auto.offset.reset=earliest and the built-in
-//   poll loop. Removing it assigns it no partitions: KafkaConsumer.assign(emptyList) is
-//   unsubscribe().
+// - A consumer is cluster.addConsumer as a member of the session's consumer group
+//   (group.id, subscribe to the topic: the group coordinator and the consumer's assignor
+//   in core/ share the partitions among the members), auto.offset.reset=earliest, Kafka's
+//   default auto-commit, and the built-in poll loop. Removing it is
+//   KafkaConsumer.unsubscribe(): a dynamic member sends LeaveGroup and the group
+//   rebalances without it (AbstractCoordinator.maybeLeaveGroup).
 //
 // Every config goes through core's parsers (checkProducerOptions, checkConsumerOptions via
 // addProducer/addConsumer): a bad value throws before anything is added.
@@ -21,7 +23,7 @@ import type { RecordOutcome } from '../../core/client/producer/accumulator.ts'
 import { checkProducerOptions, type Producer, type ProducerOptions } from '../../core/client/producer/producer.ts'
 import type { KeyDistribution } from '../../core/client/producer/workload.ts'
 import type { Cluster } from '../../sim/cluster.ts'
-import { acksName, KEY_COUNT, POLL_INTERVAL_MS, SKEW_EXPONENT, type Acks, type KeyChoice } from './actions.ts'
+import { acksName, GROUP_ID, KEY_COUNT, POLL_INTERVAL_MS, SKEW_EXPONENT, type Acks, type KeyChoice } from './actions.ts'
 
 /** What the user chooses for a producer; everything else is Kafka's default. */
 export interface ProducerSettings {
@@ -154,6 +156,8 @@ export class ProducerClient {
 export interface ConsumerStats {
   id: string
   active: boolean
+  /** The topic's partitions assigned to it now. */
+  assigned: number[]
   /** Next offset to read, per partition (null: none yet). */
   positions: (number | null)[]
   /** Per partition: the high watermark from the last fetch answer minus the position (Kafka's records-lag), null before any. */
@@ -162,6 +166,8 @@ export interface ConsumerStats {
   polls: number
   /** Errors poll() raised to the application (OFFSET_OUT_OF_RANGE without a reset policy, ...). */
   appErrors: number
+  /** The member's own view of its group membership (AbstractCoordinator.MemberState, member id, generation), null once it left. */
+  member: { state: string; memberId: string; generation: number } | null
 }
 
 interface AssignmentRow {
@@ -170,7 +176,7 @@ interface AssignmentRow {
   lag: number | null
 }
 
-/** One consumer client with every partition of the topic assigned. */
+/** One consumer client, a member of the session's group subscribed to its topic. */
 export class ConsumerClient {
   active = true
   private readonly consumer: Consumer
@@ -186,44 +192,52 @@ export class ConsumerClient {
     private readonly partitions: number,
   ) {
     this.consumer = cluster.addConsumer(id, {
-      config: { 'auto.offset.reset': 'earliest' },
-      assignment: Array.from({ length: partitions }, (_, partition) => ({ topic, partition })),
+      config: { 'group.id': GROUP_ID, 'auto.offset.reset': 'earliest' },
+      subscribe: [topic],
       app: { pollIntervalMs: POLL_INTERVAL_MS, processingMsPerRecord: 0 },
     })
     this.records = cluster.history.consumerRecords(id)
   }
 
-  /** Unsubscribes: assign(emptyList), as KafkaConsumer does. */
+  /** KafkaConsumer.unsubscribe(): leaves the group (LeaveGroup) and drops its partitions. */
   stop(cluster: Cluster): void {
     if (!this.active) return
     this.active = false
-    cluster.sim.command(this.id, { op: 'assign', partitions: [] })
+    cluster.sim.command(this.id, { op: 'unsubscribe' })
   }
 
   /** Position and lag per partition of the session's topic, from the consumer's own state. */
-  private perPartition(): { positions: (number | null)[]; lag: (number | null)[] } {
+  private perPartition(rows: readonly AssignmentRow[]): { assigned: number[]; positions: (number | null)[]; lag: (number | null)[] } {
+    const assigned: number[] = []
     const positions = new Array<number | null>(this.partitions).fill(null)
     const lag = new Array<number | null>(this.partitions).fill(null)
-    const rows = (this.consumer.snapshot() as { assignment: AssignmentRow[] }).assignment
     const prefix = `${this.topic}-`
     for (const row of rows) {
       if (!row.partition.startsWith(prefix)) continue
       const p = Number(row.partition.slice(prefix.length))
       if (!(p >= 0 && p < this.partitions)) continue
+      assigned.push(p)
       positions[p] = row.position
       lag[p] = row.lag === null ? null : Math.max(0, row.lag)
     }
-    return { positions, lag }
+    return { assigned: assigned.sort((a, b) => a - b), positions, lag }
+  }
+
+  private snapshot(): { assignment: AssignmentRow[]; group?: { state: string; memberId: string; generationId: number } } {
+    return this.consumer.snapshot() as { assignment: AssignmentRow[]; group?: { state: string; memberId: string; generationId: number } }
   }
 
   sampleLag(atMs: number): void {
-    const { lag } = this.perPartition()
+    const { lag } = this.perPartition(this.snapshot().assignment)
     this.lagSamples.push({ atMs, lag: Int32Array.from(lag, (l) => (l === null ? -1 : l)) })
   }
 
   stats(): ConsumerStats {
-    const { positions, lag } = this.perPartition()
+    const snapshot = this.snapshot()
+    const { assigned, positions, lag } = this.perPartition(snapshot.assignment)
     const stats = this.consumer.stats
-    return { id: this.id, active: this.active, positions, lag, consumed: stats.recordsConsumed, polls: stats.polls, appErrors: this.consumer.appErrors.length }
+    const group = this.active ? snapshot.group : undefined
+    const member = group ? { state: group.state, memberId: group.memberId, generation: group.generationId } : null
+    return { id: this.id, active: this.active, assigned, positions, lag, consumed: stats.recordsConsumed, polls: stats.polls, appErrors: this.consumer.appErrors.length, member }
   }
 }

@@ -6,6 +6,9 @@
 
 import { actionFromText, actionToText, ActionSyntaxError, KEY_CHOICES, MAX_CONSUMERS, MAX_LINGER_MS, MAX_PRODUCERS, MAX_RATE, type Acks, type KeyChoice, type RecordedAction } from './actions.ts'
 
+/** What a scenario name may look like (the library's file names, without .yaml). */
+export const SCENARIO_NAME = /^[a-z0-9][a-z0-9-]{0,79}$/
+
 export interface SessionSettings {
   /** Broker ids 1..brokers. */
   brokers: number
@@ -26,7 +29,7 @@ export interface SessionSettings {
   keys: KeyChoice
   /** Records per simulated second, per producer. */
   recordsPerSec: number
-  /** Consumers (every partition assigned, no group) started with the cluster. */
+  /** Consumers (members of the session's group, subscribed to its topic) started with the cluster. */
   consumers: number
   /** Whether the invariant checkers run after every event. */
   checks: boolean
@@ -126,6 +129,8 @@ export interface ParsedLink {
   spec: SessionSpec
   /** Where to open it, if the link says. */
   position: Position | null
+  /** The library scenario the link asks to play (a well-formed name; it may not exist). */
+  scenario: string | null
   /** Everything wrong with the link, in plain words; the session uses defaults for those parts. */
   errors: string[]
 }
@@ -176,8 +181,13 @@ export function parseLink(search: string): ParsedLink {
     }
   }
 
-  const scenario = params.get('scenario')
-  if (scenario !== null) errors.push(`Scenario files are not available in the visualizer yet; the link asks for scenario ${quote(scenario)}. Starting the session without it.`)
+  // Only a name is read here: whether the library has it is the app's question (the texts are bundled there).
+  let scenario: string | null = null
+  const scenarioText = params.get('scenario')
+  if (scenarioText !== null) {
+    if (SCENARIO_NAME.test(scenarioText)) scenario = scenarioText
+    else errors.push(`scenario must be the name of a scenario in scenarios/ (lowercase letters, digits and "-", like "leader-failover-acks-all"); got ${quote(scenarioText)}. No scenario was opened.`)
+  }
 
   const actions: RecordedAction[] = []
   const actionsText = params.get('actions')
@@ -220,7 +230,7 @@ export function parseLink(search: string): ParsedLink {
   } else if (params.get('e') !== null) {
     errors.push('e (an event count) only counts together with t (a time); it was ignored.')
   }
-  return { spec: { seed, settings, actions }, position, errors }
+  return { spec: { seed, settings, actions }, position, scenario, errors }
 }
 
 function fittedDefault(settings: SessionSettings, key: keyof SessionSettings): SettingValue {
@@ -234,9 +244,10 @@ function fitDefault(settings: SessionSettings, key: keyof SessionSettings): void
   ;(settings as unknown as Record<string, SettingValue>)[key] = fittedDefault(settings, key)
 }
 
-/** The query string (with "?") for a session, opening at `position`. Defaults are left out. */
-export function linkFor(spec: SessionSpec, position: Position | null): string {
+/** The query string (with "?") for a session, opening at `position`, with a library scenario to play. Defaults are left out. */
+export function linkFor(spec: SessionSpec, position: Position | null, scenario: string | null = null): string {
   const params: string[] = [`seed=${spec.seed}`]
+  if (scenario !== null && SCENARIO_NAME.test(scenario)) params.push(`scenario=${scenario}`)
   for (const field of FIELDS) {
     const value = spec.settings[field.key]
     if (value !== DEFAULT_SETTINGS[field.key]) params.push(`${field.param}=${field.format(value)}`)

@@ -4,7 +4,7 @@
 // decided here, only gathered.
 
 import { CONTROLLER_ID, type BrokerStatus } from '../../sim/cluster.ts'
-import { brokerReplicas, topicConfig } from '../../sim/views.ts'
+import { brokerReplicas, consumerGroups, topicConfig, type ConsumerGroupView } from '../../sim/views.ts'
 import type { ConsumerStats, ProducerStats } from './clients.ts'
 import type { Run, RunPosition } from './run.ts'
 import { TOPIC } from './spec.ts'
@@ -62,6 +62,8 @@ export interface ClusterView {
   network: { isolated: string[]; partition: string[][]; blocked: [string, string][] }
   producers: ProducerStats[]
   consumers: ConsumerStats[]
+  /** Consumer groups, as their coordinators hold them (a group whose coordinator is down or loading is absent). */
+  groups: ConsumerGroupView[]
   /** Effective topic config, null while the controller is down. */
   config: { minInsyncReplicas: number; uncleanElection: boolean } | null
 }
@@ -124,6 +126,7 @@ export function clusterView(run: Run): ClusterView {
     network: { isolated: faults.isolated.map(String), partition: faults.partition.map((g) => g.map(String)), blocked: faults.blocked.map(([a, b]) => [String(a), String(b)]) },
     producers: run.producers.map((p) => p.stats()),
     consumers: run.consumers.map((c) => c.stats()),
+    groups: consumerGroups(snapshot),
     config: config ? { minInsyncReplicas: config['min.insync.replicas'] as number, uncleanElection: config['unclean.leader.election.enable'] as boolean } : null,
   }
 }

@@ -18,6 +18,9 @@ import { linkFor, parseLink, type SessionSettings, type SessionSpec } from '../e
 import type { ClusterView } from '../engine/view.ts'
 import type { PartitionRecordsView } from '../../sim/views.ts'
 import { CancelledError, EngineClient, type ProgressInfo } from './engine-client.ts'
+import { ScenarioPlayer } from './scenario.svelte.ts'
+import { ScenarioRunner } from './scenario-runner.ts'
+import { SCENARIO_TEXTS } from '../engine/scenario-library.ts'
 
 /** Simulated ms the engine runs ahead of the display, so that messages in flight are known. */
 const LOOKAHEAD_MS = 4
@@ -36,7 +39,7 @@ export const FLIGHTS_BELOW_SPEED = 3
 
 export { SPEEDS, speedLabel } from '../view/speeds.ts'
 
-export type InspectorTab = 'topics' | 'messages' | 'metadata' | 'clients' | 'session' | 'about'
+export type InspectorTab = 'topics' | 'messages' | 'metadata' | 'clients' | 'groups' | 'scenarios' | 'session' | 'about'
 
 export interface PartitionDraft {
   /** Node id ("1", "controller-1") -> group (0 or 1). */
@@ -158,8 +161,12 @@ export class AppState {
   private lastRecordsWall = 0
   private lastMetadataWall = 0
 
+  /** The scenario picker: library scenarios and files, run by the engine on clusters of their own. */
+  readonly scenario: ScenarioPlayer
+
   constructor(options: { worker: boolean }) {
     this.client = new EngineClient(options.worker)
+    this.scenario = new ScenarioPlayer(SCENARIO_TEXTS, new ScenarioRunner(options.worker), () => this.syncAddress())
   }
 
   get inWorker(): boolean {
@@ -178,7 +185,12 @@ export class AppState {
     const parsed = parseLink(search)
     this.linkErrors = parsed.errors
     await this.open(parsed.spec, parsed.position)
+    if (parsed.scenario !== null) {
+      this.tab = 'scenarios'
+      await this.scenario.pick(parsed.scenario, 'the link')
+    }
   }
+
 
   /** Starts a new session with these settings and seed (no actions). */
   async restart(seed: number, settings: SessionSettings): Promise<void> {
@@ -623,7 +635,7 @@ export class AppState {
   makeShareLink(): string {
     const position = this.frame ? { timeMs: this.frame.position.timeMs, events: this.frame.position.events } : null
     const url = new URL(window.location.href)
-    url.search = linkFor(this.spec, position)
+    url.search = linkFor(this.spec, position, this.scenario.selected || null)
     this.shareLink = url.toString()
     return this.shareLink
   }
@@ -631,7 +643,7 @@ export class AppState {
   private syncAddress(): void {
     try {
       const url = new URL(window.location.href)
-      url.search = linkFor(this.spec, null)
+      url.search = linkFor(this.spec, null, this.scenario.selected || null)
       window.history.replaceState(null, '', url)
     } catch {
       // An address that cannot be rewritten (a sandboxed frame) is left as it is.
