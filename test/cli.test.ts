@@ -1,24 +1,8 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-
-const BIN = join(import.meta.dirname, '..', 'sim', 'cli', 'kafkasim.js')
-const run = promisify(execFile)
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
-
-const lastLine = (text: string) => text.trimEnd().split('\n').at(-1)!
+import { cli, lastLine } from './support/cli.ts'
 
 describe('kafkasim CLI', () => {
   it('demo --seed 42 prints the same trace-hash every time as its last line, and --seed 43 another', async () => {

@@ -15,6 +15,7 @@ import { formatRecord } from '../trace.ts'
 import { RUN_OPTIONS, RUN_USAGE, runCommand } from '../scenario/command.ts'
 import { ScenarioInputError } from '../scenario/load.ts'
 import { SHELL_OPTIONS, SHELL_USAGE, shellCommand } from '../shell/command.ts'
+import { LESSONS_OPTIONS, LESSONS_USAGE, lessonsCommand } from '../lessons/command.ts'
 import { UsageError, formatOptions, parseArgs, parseSeedArg, type OptionSpec, type ParsedArgs } from './args.ts'
 import { heapUsedMb, wallNowMs } from './wallclock.ts'
 
@@ -159,6 +160,12 @@ const commands: Record<string, Command> = {
     usage: RUN_USAGE,
     options: { ...RUN_OPTIONS, help: HELP },
     run: (args) => runCommand(args, out),
+  },
+  lessons: {
+    summary: 'list the guided lessons, or --check: run each headless with its scripted learner actions',
+    usage: LESSONS_USAGE,
+    options: { ...LESSONS_OPTIONS, help: HELP },
+    run: (args) => lessonsCommand(args, out),
   },
   shell: {
     summary: 'Kafka CLI parity on a simulated cluster: kafka-topics, kafka-configs, kafka-console-producer/-consumer, kafka-leader-election',
