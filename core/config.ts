@@ -205,6 +205,8 @@ function checkBrokerRules(
     throw new InvalidConfigError(source, 'replica.lag.time.max.ms', shown('replica.lag.time.max.ms'), `expected at least replica.fetch.wait.max.ms (${wait}), ${why}`)
   }
 
+  checkConsumerGroupRules(config, shown, source)
+
   const retention = fromBroker(config, 'retention.ms')
   if (retention.value === 0) {
     const unit = brokerDef(retention.synonym).unit ?? 'ms'
@@ -219,5 +221,34 @@ function checkBrokerRules(
     if (!result.ok) {
       throw new InvalidConfigError(source, synonym, shown(synonym), `expected ${result.expected} (it is the default of the topic config ${name})`)
     }
+  }
+}
+
+/**
+ * GroupCoordinatorConfig's constructor (Kafka 4.0): each group.consumer.* default lies within
+ * its min and max, and the heartbeat interval is below the session timeout; the classic
+ * protocol cannot be disabled. The message names the value the user set when only one of the
+ * pair was set.
+ */
+function checkConsumerGroupRules(config: BrokerConfig, shown: (name: BrokerConfigName) => unknown, source: string): void {
+  if (!config['group.coordinator.rebalance.protocols'].includes('classic')) {
+    throw new InvalidConfigError(source, 'group.coordinator.rebalance.protocols', shown('group.coordinator.rebalance.protocols'),
+      'expected a list that includes classic (disabling the classic protocol is not supported)')
+  }
+  if (config['group.consumer.assignors'].length === 0) {
+    throw new InvalidConfigError(source, 'group.consumer.assignors', shown('group.consumer.assignors'), 'expected at least one assignor (uniform, range)')
+  }
+  for (const kind of ['heartbeat.interval', 'session.timeout'] as const) {
+    const min = `group.consumer.min.${kind}.ms` as const
+    const max = `group.consumer.max.${kind}.ms` as const
+    const value = `group.consumer.${kind}.ms` as const
+    if (config[max] < config[min]) throw new InvalidConfigError(source, max, shown(max), `expected at least ${min} (${config[min]})`)
+    if (config[value] < config[min]) throw new InvalidConfigError(source, value, shown(value), `expected at least ${min} (${config[min]})`)
+    if (config[value] > config[max]) throw new InvalidConfigError(source, value, shown(value), `expected at most ${max} (${config[max]})`)
+  }
+  const session = config['group.consumer.session.timeout.ms']
+  if (config['group.consumer.heartbeat.interval.ms'] >= session) {
+    throw new InvalidConfigError(source, 'group.consumer.heartbeat.interval.ms', shown('group.consumer.heartbeat.interval.ms'),
+      `expected less than group.consumer.session.timeout.ms (${session})`)
   }
 }

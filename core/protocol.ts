@@ -468,6 +468,12 @@ export interface OffsetFetchRequest {
   groupId: string
   /** null: every partition the group has an offset for. */
   partitions: readonly { topic: string; partition: number }[] | null
+  /**
+   * OffsetFetch v9: a consumer-protocol member sends its id and epoch (checked against the
+   * group: UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH); absent or -1 for anyone else (admin tools).
+   */
+  memberId?: string
+  memberEpoch?: number
 }
 
 export interface OffsetFetchPartitionResponse {
@@ -531,6 +537,51 @@ export interface ListGroupsResponse {
   groups: readonly { groupId: string; protocolType: string; groupState: string }[]
 }
 
+// --- Consumer groups, the consumer protocol (KIP-848) ----------------------------------
+
+/**
+ * ConsumerGroupHeartbeatRequest (v1, Kafka 4.0): the member's only group request. A null field
+ * means "unchanged since the last heartbeat"; the sandbox's client sends the owned partitions
+ * every time. memberEpoch 0 joins, -1 leaves, -2 leaves as a static member that will come back
+ * (ConsumerGroupHeartbeatRequest.JOIN_GROUP_MEMBER_EPOCH, LEAVE_GROUP_MEMBER_EPOCH,
+ * LEAVE_GROUP_STATIC_MEMBER_EPOCH).
+ */
+export interface ConsumerGroupHeartbeatRequest {
+  type: 'ConsumerGroupHeartbeat'
+  correlationId: number
+  groupId: string
+  /** Chosen by the client (a Uuid), KIP-1082. */
+  memberId: string
+  memberEpoch: number
+  instanceId: string | null
+  rackId: string | null
+  /** max.poll.interval.ms, or -1 if unchanged. */
+  rebalanceTimeoutMs: number
+  subscribedTopicNames: readonly string[] | null
+  /** group.remote.assignor, or null (the broker's first group.consumer.assignors). */
+  serverAssignor: string | null
+  /** The partitions the member owns now, or null if unchanged. */
+  topicPartitions: readonly { topic: string; partition: number }[] | null
+  clientId: string
+}
+
+export const JOIN_GROUP_MEMBER_EPOCH = 0
+export const LEAVE_GROUP_MEMBER_EPOCH = -1
+export const LEAVE_GROUP_STATIC_MEMBER_EPOCH = -2
+
+export interface ConsumerGroupHeartbeatResponse {
+  type: 'ConsumerGroupHeartbeatResponse'
+  correlationId: number
+  errorCode: ErrorName
+  errorMessage: string | null
+  memberId: string | null
+  memberEpoch: number
+  /** group.consumer.heartbeat.interval.ms: the broker sets the member's heartbeat interval. */
+  heartbeatIntervalMs: number
+  /** The partitions the member may own now, or null if unchanged. */
+  assignment: { topicPartitions: readonly { topic: string; partition: number }[] } | null
+}
+
 export type GroupRequest =
   | FindCoordinatorRequest
   | JoinGroupRequest
@@ -541,6 +592,7 @@ export type GroupRequest =
   | OffsetFetchRequest
   | DescribeGroupsRequest
   | ListGroupsRequest
+  | ConsumerGroupHeartbeatRequest
 
 export type GroupResponse =
   | FindCoordinatorResponse
@@ -552,6 +604,7 @@ export type GroupResponse =
   | OffsetFetchResponse
   | DescribeGroupsResponse
   | ListGroupsResponse
+  | ConsumerGroupHeartbeatResponse
 
 export type Request =
   | GroupRequest

@@ -66,7 +66,7 @@ export interface PartitionView {
 }
 
 /** A consumer group as its coordinator holds it (coordinator: the leader of its __consumer_offsets partition), with each committed partition's lag. */
-export type GroupSnapshot = Pick<GroupView, 'state' | 'protocolType' | 'protocol' | 'generation' | 'leader' | 'coordinator' | 'members'> & {
+export type GroupSnapshot = Pick<GroupView, 'type' | 'state' | 'protocolType' | 'protocol' | 'generation' | 'leader' | 'coordinator' | 'members' | 'groupEpoch' | 'assignmentEpoch'> & {
   /** By "topic-partition": the committed offset, the partition's log end (its high watermark, what a consumer can read) and the lag between them. */
   offsets: Record<string, { committed: number; logEndOffset: number | null; lag: number | null }>
   /** The sum of the partitions' lags. */
@@ -346,6 +346,9 @@ export class Cluster {
         offsets[`${o.topic}-${o.partition}`] = { committed: o.offset, logEndOffset, lag: partitionLag }
       }
       groups[view.groupId] = {
+        type: view.type,
+        // A consumer-protocol group (KIP-848): its group epoch and the epoch of its target assignment.
+        ...(view.type === 'consumer' ? { groupEpoch: view.groupEpoch, assignmentEpoch: view.assignmentEpoch } : {}),
         state: view.state,
         protocolType: view.protocolType,
         protocol: view.protocol,
@@ -377,13 +380,14 @@ export class Cluster {
   }
 
   /** Admin.describeConsumerGroups: each group's state and members; an unknown group is Dead with no members, as Kafka answers. */
-  describeGroups(groupIds: readonly string[]): { groupId: string; state: string; protocolType: string | null; protocol: string | null; generation: number; coordinator: number | null; members: GroupView['members'] }[] {
+  describeGroups(groupIds: readonly string[]): { groupId: string; type?: GroupView['type']; state: string; protocolType: string | null; protocol: string | null; generation: number; groupEpoch?: number; assignmentEpoch?: number; coordinator: number | null; members: GroupView['members'] }[] {
     if (!Array.isArray(groupIds) || groupIds.some((g) => typeof g !== 'string')) throw new InputError('describeGroups(groupIds)', 'an array of group ids', groupIds)
     const views = new Map(this.groupViews().map((v) => [v.groupId, v]))
     return groupIds.map((groupId) => {
       const view = views.get(groupId)
       if (!view) return { groupId, state: 'Dead', protocolType: null, protocol: null, generation: -1, coordinator: null, members: [] }
-      return { groupId, state: view.state, protocolType: view.protocolType, protocol: view.protocol, generation: view.generation, coordinator: view.coordinator, members: view.members }
+      const epochs = view.type === 'consumer' ? { groupEpoch: view.groupEpoch, assignmentEpoch: view.assignmentEpoch } : {}
+      return { groupId, type: view.type, state: view.state, protocolType: view.protocolType, protocol: view.protocol, generation: view.generation, ...epochs, coordinator: view.coordinator, members: view.members }
     })
   }
 

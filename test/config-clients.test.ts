@@ -67,6 +67,7 @@ const KAFKA_CONSUMER_DEFAULTS: [string, string, unknown, unknown][] = [
   ['client.id', 'string', '', ''],
   ['group.id', 'string', null, null],
   ['group.instance.id', 'string', null, null],
+  ['group.remote.assignor', 'string', null, null],
   ['group.protocol', 'string', 'classic', 'classic'],
   ['partition.assignment.strategy', 'list', ['range', 'cooperative-sticky'], ['range', 'cooperative-sticky']],
   ['session.timeout.ms', 'int', 45000, 45000],

@@ -78,6 +78,15 @@ const KAFKA_BROKER_DEFAULTS: [string, string, unknown][] = [
   ['group.min.session.timeout.ms', 'int', 6000],
   ['group.max.session.timeout.ms', 'int', 1800000],
   ['group.max.size', 'int', 2147483647],
+  ['group.coordinator.rebalance.protocols', 'list', ['classic', 'consumer']],
+  ['group.consumer.session.timeout.ms', 'int', 45000],
+  ['group.consumer.min.session.timeout.ms', 'int', 45000],
+  ['group.consumer.max.session.timeout.ms', 'int', 60000],
+  ['group.consumer.heartbeat.interval.ms', 'int', 5000],
+  ['group.consumer.min.heartbeat.interval.ms', 'int', 5000],
+  ['group.consumer.max.heartbeat.interval.ms', 'int', 15000],
+  ['group.consumer.max.size', 'int', 2147483647],
+  ['group.consumer.assignors', 'list', ['uniform', 'range']],
 ]
 
 /** Kafka 4.0's type and default of every topic config the sandbox models. */
@@ -318,6 +327,20 @@ describe('bad input is INVALID_CONFIG naming source, key, value and expectation'
       .toMatch(/^INVALID_CONFIG: cluster config: replica\.fetch\.wait\.max\.ms: expected at most replica\.lag\.time\.max\.ms \(30000\), .*, got 40000$/)
     expect(invalid(() => parseBrokerConfig({ 'replica.lag.time.max.ms': 100 }, 'cluster config')).message)
       .toMatch(/replica\.lag\.time\.max\.ms: expected at least replica\.fetch\.wait\.max\.ms \(500\), .*, got 100$/)
+    // GroupCoordinatorConfig's constructor.
+    expect(invalid(() => parseBrokerConfig({ 'group.consumer.min.heartbeat.interval.ms': 45000, 'group.consumer.max.heartbeat.interval.ms': 60000, 'group.consumer.heartbeat.interval.ms': 50000, 'group.consumer.session.timeout.ms': 50000 }, 'cluster config')).message)
+      .toBe('INVALID_CONFIG: cluster config: group.consumer.heartbeat.interval.ms: expected less than group.consumer.session.timeout.ms (50000), got 50000')
+    expect(invalid(() => parseBrokerConfig({ 'group.consumer.heartbeat.interval.ms': 4000 }, 'cluster config')).message)
+      .toContain('group.consumer.heartbeat.interval.ms: expected at least group.consumer.min.heartbeat.interval.ms (5000), got 4000')
+    expect(invalid(() => parseBrokerConfig({ 'group.consumer.session.timeout.ms': 70000 }, 'cluster config')).message)
+      .toContain('group.consumer.session.timeout.ms: expected at most group.consumer.max.session.timeout.ms (60000), got 70000')
+    expect(invalid(() => parseBrokerConfig({ 'group.consumer.max.session.timeout.ms': '40000' }, 'cluster config')).message)
+      .toContain('group.consumer.max.session.timeout.ms: expected at least group.consumer.min.session.timeout.ms (45000), got "40000"')
+    expect(invalid(() => parseBrokerConfig({ 'group.coordinator.rebalance.protocols': 'consumer' }, 'cluster config')).message)
+      .toContain('group.coordinator.rebalance.protocols: expected a list that includes classic')
+    expect(invalid(() => parseBrokerConfig({ 'group.consumer.assignors': [] }, 'cluster config')).message)
+      .toContain('group.consumer.assignors: expected at least one assignor')
+    expect(parseBrokerConfig({ 'group.consumer.session.timeout.ms': 50000, 'group.consumer.heartbeat.interval.ms': 10000 }, 'cluster config')['group.consumer.session.timeout.ms']).toBe(50000)
     expect(invalid(() => parseBrokerConfig({ 'log.retention.hours': 0 }, 'cluster config')).message)
       .toContain('log.retention.hours: expected a positive number of hours, or -1 for unlimited, got 0')
     expect(invalid(() => parseBrokerConfig({ 'log.retention.hours': 5, 'log.retention.minutes': '0' }, 'cluster config')).message)
@@ -488,11 +511,49 @@ function inputArb(defs: Record<string, ConfigDef>, exclude: (name: string, value
   return fc.record(model, { requiredKeys: [] })
 }
 
+/** The group.consumer.* timing configs, which GroupCoordinatorConfig checks against each other. */
+const CONSUMER_GROUP_TIMING = [
+  'group.consumer.min.heartbeat.interval.ms', 'group.consumer.heartbeat.interval.ms', 'group.consumer.min.session.timeout.ms',
+  'group.consumer.max.heartbeat.interval.ms', 'group.consumer.session.timeout.ms', 'group.consumer.max.session.timeout.ms',
+] as const
+
+/**
+ * A valid set of the six: six sorted integers, assigned in the order above, satisfy
+ * min <= value <= max for both pairs; heartbeat < session needs the 2nd below the 5th. Each key
+ * is then kept or dropped; a dropped key takes Kafka's default, so the set is re-checked with
+ * the defaults filled in (most draws keep all six or drop all six, which always pass).
+ */
+const consumerGroupTimingArb = fc
+  .tuple(fc.array(fc.integer({ min: 1, max: INT_MAX }), { minLength: 6, maxLength: 6 }), fc.constantFrom('all', 'none', 'some'), fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }))
+  .map(([values, keep, someKept]) => {
+    const sorted = [...values].sort((a, b) => a - b)
+    const chosen: Record<string, number> = {}
+    CONSUMER_GROUP_TIMING.forEach((name, i) => {
+      if (keep === 'all' || (keep === 'some' && someKept[i])) chosen[name] = sorted[i]!
+    })
+    return chosen
+  })
+  .filter((chosen) => {
+    const v = (name: (typeof CONSUMER_GROUP_TIMING)[number]) => chosen[name] ?? (BROKER_CONFIG_DEFS[name].default as number)
+    return v('group.consumer.min.heartbeat.interval.ms') <= v('group.consumer.heartbeat.interval.ms') &&
+      v('group.consumer.heartbeat.interval.ms') <= v('group.consumer.max.heartbeat.interval.ms') &&
+      v('group.consumer.min.session.timeout.ms') <= v('group.consumer.session.timeout.ms') &&
+      v('group.consumer.session.timeout.ms') <= v('group.consumer.max.session.timeout.ms') &&
+      v('group.consumer.heartbeat.interval.ms') < v('group.consumer.session.timeout.ms')
+  })
+
 // Values Kafka's cross-config checks refuse (tested above); the generators keep clear of them.
-const brokerInputArb = inputArb(brokerDefs, (name, v) =>
-  (name.startsWith('log.retention.') && name !== 'log.retention.bytes' && name !== 'log.retention.check.interval.ms' && Number(v) === 0) ||
-  (name === 'log.flush.interval.ms' && v !== null && Number(v) < 0),
-).filter((input) => {
+const brokerInputArb = fc.tuple(
+  inputArb(Object.fromEntries(Object.entries(brokerDefs).filter(([name]) => !(CONSUMER_GROUP_TIMING as readonly string[]).includes(name))), (name, v) =>
+    (name.startsWith('log.retention.') && name !== 'log.retention.bytes' && name !== 'log.retention.check.interval.ms' && Number(v) === 0) ||
+    (name === 'log.flush.interval.ms' && v !== null && Number(v) < 0) ||
+    (name === 'group.coordinator.rebalance.protocols' && !String(v).includes('classic')) ||
+    (name === 'group.consumer.assignors' && String(v) === ''),
+  ),
+  consumerGroupTimingArb,
+).map(([input, timing]) => {
+  return { ...input, ...timing } as Record<string, unknown>
+}).filter((input) => {
   const wait = Number(input['replica.fetch.wait.max.ms'] ?? 500)
   const lag = Number(input['replica.lag.time.max.ms'] ?? 30000)
   return wait <= lag

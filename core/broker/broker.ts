@@ -132,7 +132,7 @@ export interface BrokerView {
 }
 
 /** The requests the group coordinator serves, on the client's dedicated coordinator connection. */
-const GROUP_REQUEST_TYPES = new Set(['JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetCommit', 'OffsetFetch', 'DescribeGroups', 'ListGroups'])
+const GROUP_REQUEST_TYPES = new Set(['JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetCommit', 'OffsetFetch', 'DescribeGroups', 'ListGroups', 'ConsumerGroupHeartbeat'])
 
 export class Broker implements SimNode, PartitionHost {
   readonly brokerId: number
@@ -219,6 +219,7 @@ export class Broker implements SimNode, PartitionHost {
       cancelTimer: (timer) => ctx.cancelTimer(timer),
       respond: (to, response) => this.respondGroup(to, response),
       append: (partition, records) => this.appendToOffsetsTopic(partition, records),
+      partitionCount: (topic) => this.image.topic(topic)?.partitions.size,
       writeStatus: (partition, requiredOffset) => {
         const p = this.partitions.get(`${GROUP_METADATA_TOPIC_NAME}-${partition}`)
         return p ? p.checkEnoughReplicasReachOffset(requiredOffset) : { done: true, errorCode: 'NOT_LEADER_OR_FOLLOWER' }
@@ -315,6 +316,8 @@ export class Broker implements SimNode, PartitionHost {
         return coordinator.handleDescribeGroups(from, request)
       case 'ListGroups':
         return coordinator.handleListGroups(from, request)
+      case 'ConsumerGroupHeartbeat':
+        return coordinator.handleConsumerGroupHeartbeat(from, request)
     }
   }
 

@@ -21,6 +21,10 @@ export type ClientExceptionName =
   | 'FencedInstanceIdException'
   | 'GroupMaxSizeReachedException'
   | 'UnsupportedVersionException'
+  // The consumer protocol (KIP-848, core/client/consumer/consumer-membership-manager.ts).
+  | 'UnreleasedInstanceIdException'
+  | 'UnsupportedAssignorException'
+  | 'InvalidRequestException'
 
 export class ClientError extends Error {
   override name = 'ClientError'

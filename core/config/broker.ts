@@ -274,6 +274,57 @@ export const BROKER_CONFIG_DEFS = {
     min: 1, bounds: 'kafka',
     doc: 'Most members a classic group may have (GROUP_MAX_SIZE_REACHED beyond).',
   },
+
+  // The consumer protocol (KIP-848), GroupCoordinatorConfig (Kafka 4.0). The constructor's
+  // require(...) checks across these are in core/config.ts (checkBrokerRules).
+  'group.coordinator.rebalance.protocols': {
+    // "classic" must stay enabled (GroupCoordinatorConfig); "share" and "streams" are not modelled.
+    type: 'list', default: ['classic', 'consumer'], // GroupCoordinatorConfig.GROUP_COORDINATOR_REBALANCE_PROTOCOLS_DEFAULT, ConfigDef.ValidList.in(...)
+    validValues: ['classic', 'consumer'],
+    doc: 'Group protocols the coordinator serves; without consumer, ConsumerGroupHeartbeat gets UNSUPPORTED_VERSION.',
+  },
+  'group.consumer.session.timeout.ms': {
+    type: 'int', default: 45000, // GroupCoordinatorConfig.CONSUMER_GROUP_SESSION_TIMEOUT_MS_DEFAULT, atLeast(1)
+    min: 1, bounds: 'kafka', unit: 'ms',
+    doc: 'How long a consumer-protocol member may go without heartbeating before it is fenced (set by the broker, not the client).',
+  },
+  'group.consumer.min.session.timeout.ms': {
+    type: 'int', default: 45000, // GroupCoordinatorConfig.CONSUMER_GROUP_MIN_SESSION_TIMEOUT_MS_DEFAULT, atLeast(1)
+    min: 1, bounds: 'kafka', unit: 'ms',
+    doc: 'Lowest group.consumer.session.timeout.ms allowed (also for a group\'s own override).',
+  },
+  'group.consumer.max.session.timeout.ms': {
+    type: 'int', default: 60000, // GroupCoordinatorConfig.CONSUMER_GROUP_MAX_SESSION_TIMEOUT_MS_DEFAULT, atLeast(1)
+    min: 1, bounds: 'kafka', unit: 'ms',
+    doc: 'Highest group.consumer.session.timeout.ms allowed.',
+  },
+  'group.consumer.heartbeat.interval.ms': {
+    type: 'int', default: 5000, // GroupCoordinatorConfig.CONSUMER_GROUP_HEARTBEAT_INTERVAL_MS_DEFAULT, atLeast(1)
+    min: 1, bounds: 'kafka', unit: 'ms',
+    doc: 'How often consumer-protocol members heartbeat: the broker sends it in every ConsumerGroupHeartbeat response.',
+  },
+  'group.consumer.min.heartbeat.interval.ms': {
+    type: 'int', default: 5000, // GroupCoordinatorConfig.CONSUMER_GROUP_MIN_HEARTBEAT_INTERVAL_MS_DEFAULT, atLeast(1)
+    min: 1, bounds: 'kafka', unit: 'ms',
+    doc: 'Lowest group.consumer.heartbeat.interval.ms allowed.',
+  },
+  'group.consumer.max.heartbeat.interval.ms': {
+    type: 'int', default: 15000, // GroupCoordinatorConfig.CONSUMER_GROUP_MAX_HEARTBEAT_INTERVAL_MS_DEFAULT, atLeast(1)
+    min: 1, bounds: 'kafka', unit: 'ms',
+    doc: 'Highest group.consumer.heartbeat.interval.ms allowed.',
+  },
+  'group.consumer.max.size': {
+    type: 'int', default: 2147483647, // GroupCoordinatorConfig.CONSUMER_GROUP_MAX_SIZE_DEFAULT = Integer.MAX_VALUE, atLeast(1)
+    min: 1, bounds: 'kafka',
+    doc: 'Most members a consumer-protocol group may have (GROUP_MAX_SIZE_REACHED beyond).',
+  },
+  'group.consumer.assignors': {
+    // Kafka lists the classes (o.a.k.coordinator.group.assignor.UniformAssignor, RangeAssignor);
+    // the sandbox keeps their names, the first is the default, a member may pick one with group.remote.assignor.
+    type: 'list', default: ['uniform', 'range'], // GroupCoordinatorConfig.CONSUMER_GROUP_ASSIGNORS_DEFAULT
+    validValues: ['uniform', 'range'],
+    doc: 'Broker-side assignors of consumer-protocol groups, the first being the default.',
+  },
 } as const satisfies Record<string, BrokerConfigDef>
 
 export type BrokerConfigName = keyof typeof BROKER_CONFIG_DEFS

@@ -56,6 +56,12 @@ export const CONSUMER_CONFIG_DEFS = {
     validValues: ['classic', 'consumer'],
     doc: 'Group protocol: classic (JoinGroup/SyncGroup, client-side assignment) or consumer (KIP-848, broker-side).',
   },
+  'group.remote.assignor': {
+    // Used only with group.protocol=consumer (unused otherwise, as Kafka 4.0 leaves it); the broker refuses a
+    // name not in its group.consumer.assignors (UNSUPPORTED_ASSIGNOR).
+    type: 'string', default: null, // ConsumerConfig CONFIG: define(GROUP_REMOTE_ASSIGNOR_CONFIG, STRING, null)
+    doc: 'The broker-side assignor (uniform, range) this member asks for with group.protocol=consumer; null takes the broker\'s default.',
+  },
   'partition.assignment.strategy': {
     // Kafka's default is the classes [RangeAssignor, CooperativeStickyAssignor]; with group.protocol=consumer
     // the config may not be set at all (checked in clients.ts).

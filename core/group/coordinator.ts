@@ -16,6 +16,7 @@ import type { ErrorName } from '../errors.ts'
 import type { NodeId, TimerId } from '../node.ts'
 import {
   UNKNOWN_MEMBER_ID,
+  type ConsumerGroupHeartbeatRequest,
   type DescribeGroupsRequest,
   type GroupResponse,
   type DescribeGroupsResponse,
@@ -37,6 +38,9 @@ import {
 } from '../protocol.ts'
 import type { ProducerRecord, RecordBatch } from '../records.ts'
 import { ClassicGroup, type ClassicGroupMember, type ResponseTarget } from './classic-group.ts'
+import type { ConsumerGroup, ConsumerGroupRecordValue } from './consumer-group.ts'
+import { ConsumerGroupCoordinator } from './consumer-group-coordinator.ts'
+import { randomUuidText } from './member-id.ts'
 import {
   decodeCoordinatorRecord,
   encodeCoordinatorRecord,
@@ -63,6 +67,8 @@ export interface CoordinatorHost {
   append(partition: number, records: readonly ProducerRecord[]): { requiredOffset: number } | { errorCode: ErrorName }
   /** Whether a write waiting on `requiredOffset` is committed, still waiting, or failed (the leader moved, the ISR shrank below min.insync.replicas). */
   writeStatus(partition: number, requiredOffset: number): { done: boolean; errorCode: ErrorName }
+  /** A topic's partition count in the broker's metadata, undefined for an unknown topic (the consumer protocol's subscription metadata). */
+  partitionCount(topic: string): number | undefined
 }
 
 interface PendingWrite {
@@ -83,6 +89,8 @@ interface CoordinatorShard {
 
 export interface GroupView {
   groupId: string
+  /** classic (JoinGroup/SyncGroup) or consumer (KIP-848, ConsumerGroupHeartbeat). */
+  type: 'classic' | 'consumer'
   state: string
   protocolType: string | null
   protocol: string | null
@@ -90,8 +98,11 @@ export interface GroupView {
   leader: string | null
   coordinator: number
   offsetsPartition: number
-  members: { memberId: string; groupInstanceId: string | null; clientId: string; assignment: unknown }[]
+  members: { memberId: string; groupInstanceId: string | null; clientId: string; assignment: unknown; memberEpoch?: number; memberState?: string; partitionsPendingRevocation?: unknown; targetAssignment?: unknown }[]
   offsets: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string }[]
+  /** Consumer groups only: the group epoch and the epoch of the target assignment. */
+  groupEpoch?: number
+  assignmentEpoch?: number
 }
 
 export class GroupCoordinator {
@@ -99,8 +110,26 @@ export class GroupCoordinator {
   private readonly groups = new Map<string, ClassicGroup>()
   private readonly pendingWrites = new Map<number, PendingWrite>()
   private writeIds = 0
+  /** The consumer-protocol groups (KIP-848), which share the group id namespace and the offsets topic with the classic ones. */
+  readonly consumerGroups: ConsumerGroupCoordinator
 
-  constructor(private readonly host: CoordinatorHost) {}
+  constructor(private readonly host: CoordinatorHost) {
+    this.consumerGroups = new ConsumerGroupCoordinator({
+      host,
+      partitionFor: (groupId) => this.partitionFor(groupId),
+      coordinatorError: (groupId) => this.coordinatorError(groupId),
+      classicGroupInUse: (groupId) => (this.groups.get(groupId)?.members.size ?? 0) > 0 || (this.groups.get(groupId)?.pendingMembers.size ?? 0) > 0,
+      takeClassicOffsets: (groupId) => {
+        // An empty classic group (offsets only) becomes a consumer group when a member joins with the consumer protocol.
+        const classic = this.groups.get(groupId)
+        if (!classic) return []
+        this.groups.delete(groupId)
+        return [...classic.offsets.values()]
+      },
+      writeGroup: (partition, groupId, value, done) =>
+        this.write(partition, [encodeCoordinatorRecord({ kind: 'consumer-group', groupId, value })], (errorCode) => done(errorCode === 'NONE' ? 'NONE' : normalizeWriteError(errorCode))),
+    })
+  }
 
   private get config(): BrokerConfig {
     return this.host.config()
@@ -148,7 +177,8 @@ export class GroupCoordinator {
     const shard = this.shards.get(partition)
     if (!shard || shard.leaderEpoch !== leaderEpoch) return
     shard.loadTimer = null
-    const latest = new Map<string, GroupMetadataValue | null>()
+    // The latest group record of each id, of either type: a group converted between the protocols keeps its last form.
+    const latest = new Map<string, { kind: 'group'; value: GroupMetadataValue | null } | { kind: 'consumer-group'; value: ConsumerGroupRecordValue | null }>()
     const offsets = new Map<string, Extract<CoordinatorRecord, { kind: 'offset' }>>()
     let records = 0
     for (const batch of batches) {
@@ -156,8 +186,10 @@ export class GroupCoordinator {
         const decoded = decodeCoordinatorRecord(record.key, record.value)
         if (!decoded) continue
         records++
-        if (decoded.kind === 'group') latest.set(decoded.groupId, decoded.value)
-        else offsets.set(`${decoded.groupId}\u0000${decoded.topic}-${decoded.partition}`, decoded)
+        if (decoded.kind === 'group' || decoded.kind === 'consumer-group') {
+          const before = latest.get(decoded.groupId)
+          if (decoded.value !== null || before === undefined || before.kind === decoded.kind) latest.set(decoded.groupId, { kind: decoded.kind, value: decoded.value } as typeof before & object)
+        } else offsets.set(`${decoded.groupId}\u0000${decoded.topic}-${decoded.partition}`, decoded)
       }
     }
     const now = this.host.now()
@@ -169,8 +201,13 @@ export class GroupCoordinator {
       }
       return group
     }
-    for (const [groupId, value] of latest) {
-      if (value === null) continue
+    for (const [groupId, record] of latest) {
+      if (record.value === null) continue
+      if (record.kind === 'consumer-group') {
+        this.consumerGroups.load(partition, groupId, record.value)
+        continue
+      }
+      const value = record.value
       // GroupMetadataManager.replay: Empty without members, Stable with them.
       const group = new ClassicGroup(groupId, partition, now, value.members.length > 0 ? 'Stable' : 'Empty', value.generation)
       group.protocolType = value.protocolType
@@ -198,10 +235,12 @@ export class GroupCoordinator {
     }
     for (const offset of offsets.values()) {
       if (offset.value === null) continue
-      groupFor(offset.groupId).offsets.set(`${offset.topic}-${offset.partition}`, { topic: offset.topic, partition: offset.partition, ...offset.value })
+      const consumerGroup = this.consumerGroups.groups.get(offset.groupId)
+      ;(consumerGroup ?? groupFor(offset.groupId)).offsets.set(`${offset.topic}-${offset.partition}`, { topic: offset.topic, partition: offset.partition, ...offset.value })
     }
     shard.state = 'active'
-    this.host.emit('group-coordinator-loaded', { partition, leaderEpoch, records, groups: [...this.groups.values()].filter((g) => g.partition === partition).length })
+    const groups = [...this.groups.values(), ...this.consumerGroups.groups.values()].filter((g) => g.partition === partition).length
+    this.host.emit('group-coordinator-loaded', { partition, leaderEpoch, records, groups })
   }
 
   private unload(partition: number): void {
@@ -209,6 +248,7 @@ export class GroupCoordinator {
     if (shard?.loadTimer != null) this.host.cancelTimer(shard.loadTimer)
     this.shards.delete(partition)
     for (const write of [...this.pendingWrites.values()]) if (write.partition === partition) this.finishWrite(write, 'NOT_LEADER_OR_FOLLOWER')
+    this.consumerGroups.unload(partition)
     for (const group of [...this.groups.values()]) {
       if (group.partition !== partition) continue
       for (const member of group.members.values()) {
@@ -226,6 +266,7 @@ export class GroupCoordinator {
 
   /** Timers named "group-*" of the hosting broker. `batches` reads the partition's log when a load is due. */
   onTimer(name: string, data: unknown, batches: (partition: number) => readonly RecordBatch[]): void {
+    if (this.consumerGroups.onTimer(name, data)) return
     switch (name) {
       case 'group-load': {
         const { partition, leaderEpoch } = data as { partition: number; leaderEpoch: number }
@@ -284,6 +325,12 @@ export class GroupCoordinator {
     return 'NONE'
   }
 
+  // --- ConsumerGroupHeartbeat (KIP-848) ----------------------------------------------------
+
+  handleConsumerGroupHeartbeat(from: NodeId, request: ConsumerGroupHeartbeatRequest): void {
+    this.consumerGroups.handleHeartbeat(from, request)
+  }
+
   // --- JoinGroup -----------------------------------------------------------------------
 
   handleJoinGroup(from: NodeId, request: JoinGroupRequest): void {
@@ -296,9 +343,19 @@ export class GroupCoordinator {
       this.host.emit('group-join-rejected', { groupId: request.groupId, errorCode: 'INVALID_SESSION_TIMEOUT', sessionTimeoutMs: request.sessionTimeoutMs })
       return this.respondJoinError(target, 'INVALID_SESSION_TIMEOUT', request.memberId)
     }
+    const consumerGroup = this.consumerGroups.groups.get(request.groupId)
+    if (consumerGroup && consumerGroup.members.size > 0) {
+      // A consumer-protocol group with members: the sandbox does not model the online downgrade (group.consumer.migration.policy).
+      this.host.emit('group-join-rejected', { groupId: request.groupId, errorCode: 'INCONSISTENT_GROUP_PROTOCOL', reason: 'a consumer-protocol group with members' })
+      return this.respondJoinError(target, 'INCONSISTENT_GROUP_PROTOCOL', request.memberId)
+    }
     let group = this.groups.get(request.groupId)
     const isNewGroup = !group
     if (!group) group = new ClassicGroup(request.groupId, this.partitionFor(request.groupId), this.host.now())
+    if (consumerGroup && isNewGroup) {
+      // An empty consumer group becomes a classic group, keeping its committed offsets.
+      for (const [key, offset] of consumerGroup.offsets) group.offsets.set(key, offset)
+    }
     const unknownMember = request.memberId === UNKNOWN_MEMBER_ID
     if (group.is('Dead')) return this.respondJoinError(target, 'COORDINATOR_NOT_AVAILABLE', request.memberId)
     if (!group.supportsProtocols(request.protocolType, request.protocols, unknownMember ? undefined : request.memberId)) {
@@ -310,6 +367,7 @@ export class GroupCoordinator {
       return this.respondJoinError(target, 'GROUP_MAX_SIZE_REACHED', request.memberId)
     }
     if (isNewGroup) this.groups.set(group.groupId, group)
+    if (consumerGroup && isNewGroup) this.consumerGroups.groups.delete(group.groupId)
     if (unknownMember) this.unknownMemberJoin(group, request, target)
     else this.knownMemberJoin(group, request, target)
     // A group created by a rejected join is not kept (GroupMetadataManager removes it when still empty).
@@ -730,6 +788,8 @@ export class GroupCoordinator {
     if (request.groupId === '') return respondAll('INVALID_GROUP_ID')
     const coordinatorError = this.coordinatorError(request.groupId)
     if (coordinatorError !== 'NONE') return respondAll(coordinatorError)
+    const consumerGroup = this.consumerGroups.groups.get(request.groupId)
+    if (consumerGroup) return this.commitOffsets(from, request, consumerGroup, this.consumerGroups.offsetCommitError(consumerGroup, request), null)
     let group = this.groups.get(request.groupId)
     if (!group) {
       // OffsetMetadataManager.validateOffsetCommit: only a commit outside group management creates the group.
@@ -737,13 +797,22 @@ export class GroupCoordinator {
       group = new ClassicGroup(request.groupId, this.partitionFor(request.groupId), this.host.now())
       this.groups.set(group.groupId, group)
     }
-    const error = this.offsetCommitError(group, request)
+    this.commitOffsets(from, request, group, this.offsetCommitError(group, request), group.members.get(request.memberId) ?? null)
+  }
+
+  /** Writes a validated commit to the group's offsets (a classic member's commit also counts as its heartbeat). */
+  private commitOffsets(from: NodeId, request: OffsetCommitRequest, group: ClassicGroup | ConsumerGroup, error: ErrorName, classicMember: ClassicGroupMember | null): void {
+    const respondAll = (errorCode: ErrorName) =>
+      this.host.respond(from, {
+        type: 'OffsetCommitResponse',
+        correlationId: request.correlationId,
+        partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, errorCode })),
+      } satisfies OffsetCommitResponse)
     if (error !== 'NONE') {
       this.host.emit('group-offset-commit-rejected', { groupId: group.groupId, memberId: request.memberId, generationId: request.generationIdOrMemberEpoch, errorCode: error })
       return respondAll(error)
     }
-    const member = group.members.get(request.memberId)
-    if (member) this.scheduleHeartbeatExpiry(group, member, member.sessionTimeoutMs)
+    if (classicMember && group instanceof ClassicGroup) this.scheduleHeartbeatExpiry(group, classicMember, classicMember.sessionTimeoutMs)
     const maxMetadataBytes = this.config['offset.metadata.max.bytes']
     const now = Math.floor(this.host.now())
     const results = request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, errorCode: (p.committedMetadata.length > maxMetadataBytes ? 'OFFSET_METADATA_TOO_LARGE' : 'NONE') as ErrorName }))
@@ -752,16 +821,15 @@ export class GroupCoordinator {
     if (accepted.length === 0) return respond()
     const values = accepted.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestampMs: now }))
     const records = values.map((v) => encodeCoordinatorRecord({ kind: 'offset', groupId: group.groupId, topic: v.topic, partition: v.partition, value: { offset: v.offset, leaderEpoch: v.leaderEpoch, metadata: v.metadata, commitTimestampMs: v.commitTimestampMs } }))
-    const g = group
-    this.write(g.partition, records, (errorCode) => {
+    this.write(group.partition, records, (errorCode) => {
       if (errorCode === 'NONE') {
         // The offsets become visible once committed to the offsets topic (the timeline's committed offset).
-        if (this.groups.get(g.groupId) === g) for (const v of values) g.offsets.set(`${v.topic}-${v.partition}`, v)
-        this.host.emit('group-offsets-committed', { groupId: g.groupId, memberId: request.memberId, generationId: request.generationIdOrMemberEpoch, offsets: Object.fromEntries(values.map((v) => [`${v.topic}-${v.partition}`, v.offset])) })
+        if (this.groups.get(group.groupId) === group || this.consumerGroups.groups.get(group.groupId) === group) for (const v of values) group.offsets.set(`${v.topic}-${v.partition}`, v)
+        this.host.emit('group-offsets-committed', { groupId: group.groupId, memberId: request.memberId, generationId: request.generationIdOrMemberEpoch, offsets: Object.fromEntries(values.map((v) => [`${v.topic}-${v.partition}`, v.offset])) })
       } else {
         const code = normalizeWriteError(errorCode)
         for (const r of results) if (r.errorCode === 'NONE') r.errorCode = code
-        this.host.emit('group-offset-commit-failed', { groupId: g.groupId, errorCode: code, cause: errorCode })
+        this.host.emit('group-offset-commit-failed', { groupId: group.groupId, errorCode: code, cause: errorCode })
       }
       respond()
     })
@@ -789,7 +857,12 @@ export class GroupCoordinator {
     if (request.groupId === '') return respond('INVALID_GROUP_ID', [])
     const coordinatorError = this.coordinatorError(request.groupId)
     if (coordinatorError !== 'NONE') return respond(coordinatorError, [])
-    const group = this.groups.get(request.groupId)
+    const consumerGroup = this.consumerGroups.groups.get(request.groupId)
+    if (consumerGroup) {
+      const memberError = this.consumerGroups.offsetFetchError(consumerGroup, request.memberId, request.memberEpoch)
+      if (memberError !== 'NONE') return respond(memberError, [])
+    }
+    const group = this.groups.get(request.groupId) ?? consumerGroup
     const wanted = request.partitions ?? (group ? [...group.offsets.values()].map((o) => ({ topic: o.topic, partition: o.partition })) : [])
     respond('NONE', wanted.map((p) => {
       const committed = group?.offsets.get(`${p.topic}-${p.partition}`)
@@ -809,6 +882,24 @@ export class GroupCoordinator {
   handleDescribeGroups(from: NodeId, request: DescribeGroupsRequest): void {
     const groups = request.groups.map((groupId) => {
       const coordinatorError = groupId === '' ? 'INVALID_GROUP_ID' : this.coordinatorError(groupId)
+      const consumerGroup = coordinatorError === 'NONE' ? this.consumerGroups.groups.get(groupId) : undefined
+      if (consumerGroup) {
+        // Kafka answers a consumer group through ConsumerGroupDescribe; the sandbox's DescribeGroups carries the same facts.
+        return {
+          groupId,
+          errorCode: 'NONE' as ErrorName,
+          groupState: consumerGroup.state,
+          protocolType: 'consumer',
+          protocolData: consumerGroup.preferredAssignor(this.config['group.consumer.assignors'][0]!),
+          members: this.consumerGroups.memberViews(consumerGroup).map((m) => ({
+            memberId: m.memberId,
+            groupInstanceId: m.groupInstanceId,
+            clientId: m.clientId,
+            memberMetadata: { subscribedTopics: m.subscribedTopics, memberEpoch: m.memberEpoch, memberState: m.memberState },
+            memberAssignment: m.assignment,
+          })),
+        }
+      }
       const group = this.groups.get(groupId)
       if (coordinatorError !== 'NONE' || !group) {
         return { groupId, errorCode: coordinatorError, groupState: coordinatorError === 'NONE' ? 'Dead' : '', protocolType: '', protocolData: '', members: [] }
@@ -834,20 +925,43 @@ export class GroupCoordinator {
 
   handleListGroups(from: NodeId, request: ListGroupsRequest): void {
     const loading = [...this.shards.values()].some((s) => s.state === 'loading')
-    const groups = [...this.groups.values()]
-      .filter((g) => this.shards.get(g.partition)?.state === 'active')
-      .sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0))
-      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state }))
+    const groups = this.views().map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state }))
     this.host.respond(from, { type: 'ListGroupsResponse', correlationId: request.correlationId, errorCode: loading ? 'COORDINATOR_LOAD_IN_PROGRESS' : 'NONE', groups } satisfies ListGroupsResponse)
   }
 
   /** Every group this broker coordinates now, for snapshots. */
   views(): GroupView[] {
+    return [...this.classicViews(), ...this.consumerViews()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0))
+  }
+
+  /** Consumer groups: the group and assignment epochs, each member's epoch, reconciliation state, current and target assignment. */
+  private consumerViews(): GroupView[] {
+    return [...this.consumerGroups.groups.values()]
+      .filter((g) => this.shards.get(g.partition)?.state === 'active')
+      .map((g) => ({
+        groupId: g.groupId,
+        type: 'consumer' as const,
+        state: g.state,
+        protocolType: 'consumer',
+        protocol: g.preferredAssignor(this.config['group.consumer.assignors'][0]!),
+        generation: g.groupEpoch,
+        leader: null,
+        coordinator: this.host.brokerId,
+        offsetsPartition: g.partition,
+        members: this.consumerGroups.memberViews(g),
+        offsets: sortedOffsets(g.offsets.values()),
+        groupEpoch: g.groupEpoch,
+        assignmentEpoch: g.assignmentEpoch,
+      }))
+  }
+
+  private classicViews(): GroupView[] {
     return [...this.groups.values()]
       .filter((g) => this.shards.get(g.partition)?.state === 'active')
       .sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0))
       .map((g) => ({
         groupId: g.groupId,
+        type: 'classic' as const,
         state: g.state,
         protocolType: g.protocolType,
         protocol: g.protocolName,
@@ -856,9 +970,7 @@ export class GroupCoordinator {
         coordinator: this.host.brokerId,
         offsetsPartition: g.partition,
         members: [...g.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, assignment: m.assignment })),
-        offsets: [...g.offsets.values()]
-          .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))
-          .map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata })),
+        offsets: sortedOffsets(g.offsets.values()),
       }))
   }
 
@@ -922,8 +1034,7 @@ export class GroupCoordinator {
 
   /** A member id's random part (a Uuid in Kafka), from the broker's random stream. */
   private newUuid(): string {
-    const part = () => Math.floor(this.host.random() * 2 ** 32).toString(16).padStart(8, '0')
-    return `${part()}-${part().slice(0, 4)}-${part().slice(0, 4)}-${part().slice(0, 4)}-${part()}${part().slice(0, 4)}`
+    return randomUuidText(() => this.host.random())
   }
 }
 
@@ -952,4 +1063,10 @@ export function normalizeWriteError(errorCode: ErrorName): ErrorName {
 
 function sameProtocols(a: readonly { name: string; metadata: unknown }[], b: readonly { name: string; metadata: unknown }[]): boolean {
   return a.length === b.length && a.every((p, i) => p.name === b[i]!.name && JSON.stringify(p.metadata) === JSON.stringify(b[i]!.metadata))
+}
+
+function sortedOffsets(offsets: Iterable<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string }>): GroupView['offsets'] {
+  return [...offsets]
+    .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))
+    .map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata }))
 }

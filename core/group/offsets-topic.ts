@@ -11,6 +11,7 @@
 // sandbox writes the same fields as JSON text, so that the records are readable in views.
 
 import { javaStringHashCode } from './assignors/java-order.ts'
+import type { ConsumerGroupRecordValue } from './consumer-group.ts'
 
 export const GROUP_METADATA_TOPIC_NAME = '__consumer_offsets'
 
@@ -54,6 +55,8 @@ export interface GroupMetadataValue {
 export type CoordinatorRecord =
   | { kind: 'offset'; groupId: string; topic: string; partition: number; value: OffsetCommitValue | null }
   | { kind: 'group'; groupId: string; value: GroupMetadataValue | null }
+  /** A consumer-protocol group (KIP-848): the whole group in one record, where Kafka writes seven record types. */
+  | { kind: 'consumer-group'; groupId: string; value: ConsumerGroupRecordValue | null }
 
 /** The record's key and value as stored: a null value is a tombstone. */
 export function encodeCoordinatorRecord(record: CoordinatorRecord): { key: string; value: string | null } {
@@ -63,7 +66,7 @@ export function encodeCoordinatorRecord(record: CoordinatorRecord): { key: strin
       value: record.value === null ? null : JSON.stringify(record.value),
     }
   }
-  return { key: JSON.stringify({ type: 'group', group: record.groupId }), value: record.value === null ? null : JSON.stringify(record.value) }
+  return { key: JSON.stringify({ type: record.kind, group: record.groupId }), value: record.value === null ? null : JSON.stringify(record.value) }
 }
 
 /** Reads back a stored record; null for a key the coordinator did not write (skipped on load, as unknown record types are). */
@@ -81,6 +84,9 @@ export function decodeCoordinatorRecord(key: string | null, value: string | null
   }
   if (parsedKey.type === 'group') {
     return { kind: 'group', groupId: parsedKey.group, value: value === null ? null : (JSON.parse(value) as GroupMetadataValue) }
+  }
+  if (parsedKey.type === 'consumer-group') {
+    return { kind: 'consumer-group', groupId: parsedKey.group, value: value === null ? null : (JSON.parse(value) as ConsumerGroupRecordValue) }
   }
   return null
 }

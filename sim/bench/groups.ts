@@ -3,7 +3,9 @@
 // For the eager (range) and the cooperative (cooperative-sticky) protocol it reports the
 // wall time of the run, the simulated time until the group was Stable with every
 // partition assigned (after the joins, and after the crashes), and how many rebalances
-// (join phases) the coordinator ran.
+// (join phases) the coordinator ran. A third case runs the consumer protocol (KIP-848,
+// group.protocol=consumer, the broker's uniform assignor), where a rebalance is a new target
+// assignment; its session and heartbeat are the broker's, set to the classic cases' 10 s and 1 s.
 //
 // The wall clock is injected: sim/ never reads it itself.
 
@@ -42,23 +44,36 @@ function waitForMembers(cluster: Cluster, count: number): void {
   }, { timeoutMs: BOUND_MS, describe: () => `group bench not Stable with ${count} members` })
 }
 
+/** The consumer protocol's case: the broker sets the members' session and heartbeat. */
+const CONSUMER_PROTOCOL = 'consumer/uniform'
+const CONSUMER_PROTOCOL_BROKER_CONFIG = {
+  'group.consumer.min.session.timeout.ms': 10_000,
+  'group.consumer.session.timeout.ms': 10_000,
+  'group.consumer.min.heartbeat.interval.ms': 1000,
+  'group.consumer.heartbeat.interval.ms': 1000,
+}
+
 function runCase(strategy: string, options: GroupsBenchOptions, wallNowMs: () => number): GroupsBenchCase {
   const wallStart = wallNowMs()
-  const cluster = createCluster({ seed: options.seed, brokers: 3, config: { 'offsets.topic.num.partitions': 3 }, traceCapacity: 0 })
+  const consumerProtocol = strategy === CONSUMER_PROTOCOL
+  const brokerConfig = { 'offsets.topic.num.partitions': 3, ...(consumerProtocol ? CONSUMER_PROTOCOL_BROKER_CONFIG : {}) }
+  const cluster = createCluster({ seed: options.seed, brokers: 3, config: brokerConfig, traceCapacity: 0 })
   cluster.createTopic('t', { partitions: options.partitions, replicationFactor: 3 })
   let rebalances = 0
   let partitionsRevoked = 0
   cluster.trace.subscribe((r) => {
-    if (r.type === 'group-rebalance') rebalances++
+    if (r.type === 'group-rebalance' || r.type === 'consumer-group-target-assignment') rebalances++
     if (r.type === 'consumer-partitions-revoked') partitionsRevoked += (r.data as { partitions: string[] }).partitions.length
   })
-  const config = { 'group.id': 'bench', 'partition.assignment.strategy': strategy, 'session.timeout.ms': 10_000, 'heartbeat.interval.ms': 1000 }
+  const config = consumerProtocol
+    ? { 'group.id': 'bench', 'group.protocol': 'consumer', 'group.remote.assignor': 'uniform' }
+    : { 'group.id': 'bench', 'partition.assignment.strategy': strategy, 'session.timeout.ms': 10_000, 'heartbeat.interval.ms': 1000 }
   const app = { pollIntervalMs: 100, processingMsPerRecord: 0 }
   const joinStart = cluster.now
   let protocol = ''
   for (let i = 0; i < options.members; i++) {
     const consumer = cluster.addConsumer(`m${i}`, { config, subscribe: ['t'], app, consumed: null })
-    protocol = consumer.coordinator!.protocol
+    protocol = consumerProtocol ? 'consumer (KIP-848)' : consumer.coordinator!.protocol
     waitForMembers(cluster, i + 1)
     const reason = checkGroupConvergence(cluster, 'bench', ['t'], BOUND_MS)
     if (reason) throw new Error(`bench groups (${strategy}): member ${i} did not settle: ${reason}`)
@@ -73,7 +88,7 @@ function runCase(strategy: string, options: GroupsBenchOptions, wallNowMs: () =>
   return { strategy, protocol, wallMs: Math.round(wallNowMs() - wallStart), joinsToStableMs: Math.round(joinsToStableMs), crashesToStableMs: Math.round(cluster.now - crashStart), rebalances, partitionsRevoked }
 }
 
-export function benchGroups(wallNowMs: () => number, options: GroupsBenchOptions = GROUPS_BENCH_DEFAULTS): { bench: string; partitions: number; members: number; crashes: number; eager: GroupsBenchCase; cooperative: GroupsBenchCase } {
+export function benchGroups(wallNowMs: () => number, options: GroupsBenchOptions = GROUPS_BENCH_DEFAULTS): { bench: string; partitions: number; members: number; crashes: number; eager: GroupsBenchCase; cooperative: GroupsBenchCase; consumerProtocol: GroupsBenchCase } {
   return {
     bench: 'groups',
     partitions: options.partitions,
@@ -81,5 +96,6 @@ export function benchGroups(wallNowMs: () => number, options: GroupsBenchOptions
     crashes: options.crashes,
     eager: runCase('range', options, wallNowMs),
     cooperative: runCase('cooperative-sticky', options, wallNowMs),
+    consumerProtocol: runCase(CONSUMER_PROTOCOL, options, wallNowMs),
   }
 }

@@ -10,11 +10,18 @@
 //   the floor of the partitions it names).
 // - convergence (checkGroupConvergence, run after churn stops): the group reaches Stable
 //   with every partition of its topics assigned, within a bound of simulated time.
+// The consumer protocol (KIP-848) has no generations; its members carry member epochs:
+// - single-owner-per-generation also reads its consumers' consumer-assignment-received, whose
+//   generationId is the member epoch: no partition goes to two members at one member epoch.
+// - single-owner-at-once: from the coordinator's committed member assignments
+//   (consumer-group-member-assignment, consumer-group-member-removed), no partition is owned,
+//   or still being revoked, by two members of a group at the same time.
+// - generations-grow also checks that a consumer group's epoch only grows (consumer-group-epoch).
 
 import type { Cluster } from '../cluster.ts'
 import type { TraceRecord } from '../trace.ts'
 
-export type GroupCheckerName = 'single-owner-per-generation' | 'generations-grow' | 'committed-offsets-monotonic' | 'convergence'
+export type GroupCheckerName = 'single-owner-per-generation' | 'single-owner-at-once' | 'generations-grow' | 'committed-offsets-monotonic' | 'convergence'
 
 export interface GroupViolation {
   checker: GroupCheckerName
@@ -34,6 +41,9 @@ export class GroupCheckers {
   /** consumer client id -> its group, for seeks. */
   private readonly groupOfClient = new Map<string, string>()
   private detach: (() => void) | null = null
+  /** Consumer groups: group -> partition -> the member that owns it now (per the coordinator). */
+  private readonly ownerNow = new Map<string, Map<string, string>>()
+  private readonly groupEpoch = new Map<string, number>()
 
   constructor(private readonly maxViolations = 100) {}
 
@@ -87,6 +97,22 @@ export class GroupCheckers {
         }
         return
       }
+      case 'consumer-group-member-assignment':
+        return this.onMemberAssignment(record, data as { groupId: string; memberId: string; memberEpoch: number; assigned: string[]; pendingRevocation: string[] })
+      case 'consumer-group-member-removed': {
+        const owners = this.ownerNow.get(data.groupId as string)
+        if (owners) for (const [partition, owner] of [...owners]) if (owner === data.memberId) owners.delete(partition)
+        return
+      }
+      case 'consumer-group-epoch': {
+        const { groupId, groupEpoch } = data as { groupId: string; groupEpoch: number }
+        const before = this.groupEpoch.get(groupId)
+        if (before !== undefined && groupEpoch <= before) {
+          this.report('generations-grow', record, `consumer group ${groupId} moved to epoch ${groupEpoch} after epoch ${before}`, { groupId, before, groupEpoch })
+        }
+        this.groupEpoch.set(groupId, Math.max(before ?? groupEpoch, groupEpoch))
+        return
+      }
       case 'consumer-seek': {
         const groupId = this.groupOfClient.get(String(record.node))
         const floors = groupId === undefined ? undefined : this.committed.get(groupId)
@@ -117,6 +143,24 @@ export class GroupCheckers {
         })
       }
       owners.set(partition, client)
+    }
+  }
+
+  private onMemberAssignment(record: TraceRecord, data: { groupId: string; memberId: string; memberEpoch: number; assigned: string[]; pendingRevocation: string[] }): void {
+    let owners = this.ownerNow.get(data.groupId)
+    if (!owners) this.ownerNow.set(data.groupId, (owners = new Map()))
+    for (const [partition, owner] of [...owners]) if (owner === data.memberId) owners.delete(partition)
+    for (const partition of [...data.assigned, ...data.pendingRevocation]) {
+      const owner = owners.get(partition)
+      if (owner !== undefined && owner !== data.memberId) {
+        this.report('single-owner-at-once', record, `${partition} of consumer group ${data.groupId} was given to ${data.memberId} (epoch ${data.memberEpoch}) while ${owner} still owned it`, {
+          groupId: data.groupId,
+          partition,
+          owners: [owner, data.memberId],
+          memberEpoch: data.memberEpoch,
+        })
+      }
+      owners.set(partition, data.memberId)
     }
   }
 

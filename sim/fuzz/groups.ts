@@ -5,6 +5,10 @@
 // the whole run; after the churn stops, every fault is healed and the group must reach
 // Stable with every partition assigned within CONVERGENCE_BOUND_MS (the reason is reported
 // when it does not).
+//
+// Each seed picks the group protocol too: classic with one of the four client-side assignors,
+// or the consumer protocol (KIP-848, group.protocol=consumer) with the broker's uniform or
+// range assignor; `protocol` restricts the pick to one of them.
 
 import { GroupCheckers, checkGroupConvergence, type GroupViolation } from '../checkers/groups.ts'
 import { Cluster } from '../cluster.ts'
@@ -19,15 +23,32 @@ const MAX_MEMBERS = 6
 const CHURN_MS = 60_000
 /** After the churn: session timeout + rebalance timeout + the initial delay, with room to spare. */
 export const CONVERGENCE_BOUND_MS = 120_000
-const CONSUMER_CONFIG = {
+/** Both protocols' members. */
+const CONSUMER_CONFIG_COMMON = {
   'group.id': GROUP,
   'auto.offset.reset': 'earliest',
-  'session.timeout.ms': 10_000,
-  'heartbeat.interval.ms': 1000,
   'max.poll.interval.ms': 15_000,
   'request.timeout.ms': 10_000,
   'auto.commit.interval.ms': 1000,
 }
+/** Classic members; consumer-protocol members take their session and heartbeat from the broker (they may not set them). */
+const CONSUMER_CONFIG = { ...CONSUMER_CONFIG_COMMON, 'session.timeout.ms': 10_000, 'heartbeat.interval.ms': 1000 }
+
+/** The classic protocol's client-side assignors, then the consumer protocol's broker-side ones. */
+const CLASSIC_STRATEGIES = ['range', 'roundrobin', 'sticky', 'cooperative-sticky'] as const
+const CONSUMER_STRATEGIES = ['consumer/uniform', 'consumer/range'] as const
+/**
+ * The consumer protocol's timeouts are the broker's: lowered (with their minimums) to the
+ * classic members' 10 s session and 1 s heartbeat, so that both variants churn alike.
+ */
+const CONSUMER_PROTOCOL_BROKER_CONFIG = {
+  'group.consumer.min.session.timeout.ms': 10_000,
+  'group.consumer.session.timeout.ms': 10_000,
+  'group.consumer.min.heartbeat.interval.ms': 1000,
+  'group.consumer.heartbeat.interval.ms': 1000,
+}
+
+export type GroupsFuzzProtocol = 'classic' | 'consumer' | 'any'
 
 export type GroupChurn = 'join' | 'leave' | 'crash-member' | 'restart-member' | 'pause-member' | 'crash-coordinator' | 'restart-broker'
 
@@ -52,15 +73,23 @@ export interface GroupsFuzzReport {
   rebalances: number
 }
 
-export function runGroupsFuzzSeed(seed: number): GroupsSeedResult {
+export function runGroupsFuzzSeed(seed: number, protocol: GroupsFuzzProtocol = 'any'): GroupsSeedResult {
   const random = new RandomStreams(seed).stream('groups-fuzz')
-  const strategy = random.pick(['range', 'roundrobin', 'sticky', 'cooperative-sticky'])
-  const cluster = new Cluster({ seed, brokers: 3, config: { 'offsets.topic.num.partitions': 3, 'group.initial.rebalance.delay.ms': 1000 }, traceCapacity: 1000 })
+  const strategies: readonly string[] = protocol === 'classic' ? CLASSIC_STRATEGIES : protocol === 'consumer' ? CONSUMER_STRATEGIES : [...CLASSIC_STRATEGIES, ...CONSUMER_STRATEGIES]
+  const strategy = random.pick(strategies)
+  const consumerProtocol = strategy.startsWith('consumer/')
+  const cluster = new Cluster({
+    seed,
+    brokers: 3,
+    config: { 'offsets.topic.num.partitions': 3, 'group.initial.rebalance.delay.ms': 1000, ...(consumerProtocol ? CONSUMER_PROTOCOL_BROKER_CONFIG : {}) },
+    traceCapacity: 1000,
+  })
   cluster.createTopic(TOPIC, { partitions: PARTITIONS, replicationFactor: 3 })
   const checkers = new GroupCheckers().attach(cluster)
   let rebalances = 0
   const stopCounting = cluster.trace.subscribe((r) => {
-    if (r.type === 'group-rebalance') rebalances++
+    // A classic rebalance, or a new target assignment of the consumer protocol.
+    if (r.type === 'group-rebalance' || r.type === 'consumer-group-target-assignment') rebalances++
   })
   cluster.addProducer('producer', { workload: { topic: TOPIC, recordsPerSec: 50 }, outcomes: null })
   const members = new Map<string, 'up' | 'crashed' | 'paused' | 'left'>()
@@ -68,7 +97,9 @@ export function runGroupsFuzzSeed(seed: number): GroupsSeedResult {
   const join = () => {
     const id = `m${next++}`
     cluster.addConsumer(id, {
-      config: { ...CONSUMER_CONFIG, 'partition.assignment.strategy': strategy },
+      config: consumerProtocol
+        ? { ...CONSUMER_CONFIG_COMMON, 'group.protocol': 'consumer', 'group.remote.assignor': strategy.slice('consumer/'.length) }
+        : { ...CONSUMER_CONFIG, 'partition.assignment.strategy': strategy },
       subscribe: [TOPIC],
       app: { pollIntervalMs: 100, processingMsPerRecord: random.pick([0, 1, 5]) },
       consumed: null,
@@ -156,14 +187,14 @@ export function runGroupsFuzzSeed(seed: number): GroupsSeedResult {
   return { seed, strategy, actions, violations: checkers.violations, unconverged, convergenceMs, rebalances }
 }
 
-export function runGroupsFuzz(options: { seeds: number; from?: number; onSeed?: (result: GroupsSeedResult) => void }): GroupsFuzzReport {
+export function runGroupsFuzz(options: { seeds: number; from?: number; protocol?: GroupsFuzzProtocol; onSeed?: (result: GroupsSeedResult) => void }): GroupsFuzzReport {
   if (!Number.isSafeInteger(options.seeds) || options.seeds < 1) throw new InputError('fuzz --seeds', 'a positive integer', options.seeds)
   const from = options.from ?? 0
   const report: GroupsFuzzReport = { runs: 0, violations: {}, unconverged: 0, firstFailure: null, convergenceMs: { max: 0, mean: 0 }, rebalances: 0 }
   let convergedRuns = 0
   let convergenceTotal = 0
   for (let seed = from; seed < from + options.seeds; seed++) {
-    const result = runGroupsFuzzSeed(seed)
+    const result = runGroupsFuzzSeed(seed, options.protocol)
     report.runs++
     report.rebalances += result.rebalances
     for (const v of result.violations) report.violations[v.checker] = (report.violations[v.checker] ?? 0) + 1

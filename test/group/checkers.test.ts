@@ -1,6 +1,7 @@
 // The group checkers: each fires on a trace that breaks its invariant (positive controls),
 // and none fires on a real group under churn (a few fuzz seeds; the CLI runs hundreds).
 
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { GroupCheckers, checkGroupConvergence } from '../../sim/checkers/groups.ts'
 import { runGroupsFuzzSeed } from '../../sim/fuzz/groups.ts'
@@ -30,6 +31,33 @@ describe('group checkers fire when their invariant breaks', () => {
     checkers.observe(rec(2, 'group-stable', { groupId: 'g', generationId: 3 }))
     checkers.observe(rec('c1', 'consumer-joined', { groupId: 'g', generationId: 2 }))
     expect(checkers.violations.map((v) => v.checker)).toEqual(['generations-grow', 'generations-grow'])
+  })
+
+  it('single-owner-at-once (consumer protocol): a partition given to a member while another still owns or revokes it', () => {
+    const checkers = new GroupCheckers()
+    const assignment = (memberId: string, memberEpoch: number, assigned: string[], pendingRevocation: string[] = []) =>
+      rec(1, 'consumer-group-member-assignment', { groupId: 'g', memberId, memberEpoch, state: 'STABLE', assigned, pendingRevocation })
+    checkers.observe(assignment('a', 1, ['t-0', 't-1']))
+    checkers.observe(assignment('a', 1, ['t-0'], ['t-1'])) // a revokes t-1
+    checkers.observe(assignment('b', 2, ['t-2']))
+    checkers.observe(assignment('a', 2, ['t-0'])) // revoked: t-1 is free
+    checkers.observe(assignment('b', 2, ['t-1', 't-2']))
+    checkers.observe(rec(1, 'consumer-group-member-removed', { groupId: 'g', memberId: 'a' }))
+    checkers.observe(assignment('b', 3, ['t-0', 't-1', 't-2'])) // a's partitions were released with it
+    expect(checkers.violations).toEqual([])
+    checkers.observe(assignment('c', 3, ['t-3'], []))
+    checkers.observe(assignment('c', 3, ['t-2', 't-3'])) // b still owns t-2
+    expect(checkers.violations.map((v) => v.checker)).toEqual(['single-owner-at-once'])
+    expect(checkers.violations[0]!.message).toContain('t-2')
+  })
+
+  it('generations-grow (consumer protocol): a group epoch that does not grow', () => {
+    const checkers = new GroupCheckers()
+    checkers.observe(rec(1, 'consumer-group-epoch', { groupId: 'g', groupEpoch: 1 }))
+    checkers.observe(rec(1, 'consumer-group-epoch', { groupId: 'g', groupEpoch: 2 }))
+    expect(checkers.violations).toEqual([])
+    checkers.observe(rec(2, 'consumer-group-epoch', { groupId: 'g', groupEpoch: 2 }))
+    expect(checkers.violations.map((v) => v.checker)).toEqual(['generations-grow'])
   })
 
   it('committed-offsets-monotonic: a commit below an earlier one, unless a member seeked', () => {
@@ -63,5 +91,16 @@ describe('a group under churn (fuzz seeds)', () => {
     const again = runGroupsFuzzSeed(2)
     const first = runGroupsFuzzSeed(2)
     expect(again).toEqual(first)
+  })
+})
+
+describe('a consumer-protocol group (KIP-848) under churn', () => {
+  it('keeps every invariant and converges, for any seed fast-check draws (joins, leaves, crashes, pauses, coordinator failover)', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 1_000_000 }), (seed) => {
+      const result = runGroupsFuzzSeed(seed, 'consumer')
+      expect(result.strategy).toMatch(/^consumer\//)
+      expect(result.violations, `seed ${seed}`).toEqual([])
+      expect(result.unconverged, `seed ${seed}`).toBeNull()
+    }), { numRuns: 5, seed: 848 })
   })
 })

@@ -19,6 +19,7 @@ import type { NodeContext, TimerId } from '../../node.ts'
 import {
   UNKNOWN_GENERATION_ID,
   UNKNOWN_MEMBER_ID,
+  type ConsumerGroupHeartbeatResponse,
   type FindCoordinatorResponse,
   type GroupResponse,
   type HeartbeatResponse,
@@ -30,6 +31,7 @@ import {
 } from '../../protocol.ts'
 import { ClientError, type ClientExceptionName } from '../errors.ts'
 import type { ClientMetadata } from '../metadata.ts'
+import { ConsumerMembershipManager } from './consumer-membership-manager.ts'
 import { tpKey, type SubscriptionState, type TopicPartition } from './subscription-state.ts'
 
 /** AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE: a JoinGroup may wait the rebalance timeout plus 5 s. */
@@ -123,6 +125,12 @@ export class ConsumerCoordinator {
   private preparing = false
   readonly commits: CommitOutcome[] = []
   rebalances = 0
+  /**
+   * group.protocol=consumer (KIP-848): the membership manager replaces JoinGroup, SyncGroup and
+   * Heartbeat; this class still finds the coordinator and commits and fetches offsets, with the
+   * member epoch in place of the generation.
+   */
+  readonly membership: ConsumerMembershipManager | null = null
 
   constructor(private readonly host: CoordinatorHost, groupId: string) {
     const c = host.config
@@ -140,6 +148,37 @@ export class ConsumerCoordinator {
     this.protocol = common[common.length - 1]!
     this.lastPollMs = host.ctx.now
     this.nextAutoCommitMs = host.ctx.now + c['auto.commit.interval.ms']
+    if (c['group.protocol'] === 'consumer') {
+      this.membership = new ConsumerMembershipManager({
+        ctx: host.ctx,
+        config: c,
+        subscriptions: host.subscriptions,
+        groupId,
+        groupInstanceId: this.groupInstanceId,
+        coordinator: () => this.coordinator,
+        markCoordinatorUnknown: (reason) => this.markCoordinatorUnknown(reason),
+        nextCorrelationId: () => host.nextCorrelationId(),
+        subscribedTopics: () => this.subscribedTopics(),
+        invokeListener: (callback, partitions, reason) => this.invokeListener(callback, partitions, reason),
+        commitBeforeRevocation: (then) => {
+          if (this.host.subscriptions.allConsumed().length === 0) return then()
+          this.commit('auto', null, then)
+        },
+        membershipChanged: (memberId, memberEpoch, inGroup) => {
+          this.memberId = memberId
+          this.generationId = inGroup ? memberEpoch : UNKNOWN_GENERATION_ID
+          this.state = inGroup ? 'STABLE' : 'UNJOINED'
+          this.rejoinNeeded = !inGroup
+        },
+        assignmentChanged: () => {
+          const assigned = new Set(this.host.subscriptions.assignedPartitions().map((p) => tpKey(p.topic, p.partition)))
+          for (const key of [...this.noCommittedOffset]) if (!assigned.has(key)) this.noCommittedOffset.delete(key)
+          this.fetchCommittedOffsets()
+          this.host.assignmentChanged()
+        },
+        fail: (errorCode, message) => this.fail(errorCode, message),
+      })
+    }
   }
 
   // --- subscription ---------------------------------------------------------------------
@@ -149,6 +188,7 @@ export class ConsumerCoordinator {
     this.pattern = pattern
     for (const topic of this.topics) this.host.metadata.want(topic)
     this.host.metadata.requestUpdate()
+    if (this.membership) return this.membership.subscribe()
     this.requestRejoin('the subscription changed')
   }
 
@@ -181,6 +221,7 @@ export class ConsumerCoordinator {
     const now = this.host.ctx.now
     this.lastPollMs = now
     this.schedulePollTimer()
+    if (this.membership) return this.pollMembership(now)
     if (this.lostPending) {
       this.lostPending = false
       this.losePartitions('the member lost its generation')
@@ -196,6 +237,22 @@ export class ConsumerCoordinator {
       if (this.isStable) this.commit('auto', null)
     }
     this.ensureActiveGroup()
+    this.fetchCommittedOffsets()
+  }
+
+  /** poll() with the consumer protocol: auto-commit when due, then the membership manager (which heartbeats on its own timer). */
+  private pollMembership(now: number): void {
+    const membership = this.membership!
+    // A pattern's matching topics changed: the next heartbeat carries them.
+    if (this.pattern && membership.inGroup && this.subscribedTopics().join(',') !== this.joinedTopics) {
+      this.joinedTopics = this.subscribedTopics().join(',')
+      membership.subscribe()
+    }
+    if (this.host.config['enable.auto.commit'] && now >= this.nextAutoCommitMs) {
+      this.nextAutoCommitMs = now + this.host.config['auto.commit.interval.ms']
+      if (membership.inGroup) this.commit('auto', null)
+    }
+    if (this.ensureCoordinatorReady()) membership.poll()
     this.fetchCommittedOffsets()
   }
 
@@ -245,6 +302,7 @@ export class ConsumerCoordinator {
     this.host.metadata.requestUpdate()
     // Requests to the old coordinator are abandoned; a join in progress starts again.
     for (const pending of [this.joinRequest, this.syncRequest, this.heartbeatRequest]) if (pending) this.host.ctx.cancelTimer(pending.timer)
+    this.membership?.onCoordinatorUnknown()
     if (this.joinRequest || this.syncRequest) this.requestRejoin('the coordinator moved during a rebalance')
     this.joinRequest = null
     this.syncRequest = null
@@ -479,16 +537,20 @@ export class ConsumerCoordinator {
     this.cancelHeartbeat()
   }
 
-  private fail(errorCode: ErrorName): void {
+  private fail(errorCode: ErrorName, message: string | null = null): void {
     const exception: Record<string, ClientExceptionName> = {
       INVALID_GROUP_ID: 'InvalidGroupIdException',
       INVALID_SESSION_TIMEOUT: 'InvalidSessionTimeoutException',
       INCONSISTENT_GROUP_PROTOCOL: 'InconsistentGroupProtocolException',
       FENCED_INSTANCE_ID: 'FencedInstanceIdException',
       GROUP_MAX_SIZE_REACHED: 'GroupMaxSizeReachedException',
+      UNRELEASED_INSTANCE_ID: 'UnreleasedInstanceIdException',
+      UNSUPPORTED_ASSIGNOR: 'UnsupportedAssignorException',
+      INVALID_REQUEST: 'InvalidRequestException',
+      UNSUPPORTED_VERSION: 'UnsupportedVersionException',
     }
     this.state = 'UNJOINED'
-    this.fatal = new ClientError(exception[errorCode] ?? 'IllegalStateException', `group ${this.groupId}: the coordinator answered ${errorCode}`)
+    this.fatal = new ClientError(exception[errorCode] ?? 'IllegalStateException', `group ${this.groupId}: the coordinator answered ${errorCode}${message ? `: ${message}` : ''}`)
     this.host.ctx.emit('consumer-group-error', { groupId: this.groupId, errorCode })
   }
 
@@ -562,6 +624,7 @@ export class ConsumerCoordinator {
 
   /** AbstractCoordinator.maybeLeaveGroup: a dynamic member sends LeaveGroup; a static one just stops (it is expired by the session timeout). */
   leaveGroup(reason: string): void {
+    if (this.membership) return this.membership.leave(reason, reason === 'consumer poll timeout has expired')
     if (this.coordinator !== null && this.generationId !== UNKNOWN_GENERATION_ID && this.groupInstanceId === null) {
       const correlationId = this.host.nextCorrelationId()
       this.host.ctx.send(this.coordinator, { type: 'LeaveGroup', correlationId, groupId: this.groupId, members: [{ memberId: this.memberId, groupInstanceId: null, reason }] })
@@ -658,7 +721,11 @@ export class ConsumerCoordinator {
     if (retriable && entry.retries && this.host.ctx.now < entry.deadlineMs) {
       return this.sendCommit(outcome, entry.partitions, true, entry.deadlineMs, entry.then)
     }
-    if (error === 'UNKNOWN_MEMBER_ID' || error === 'ILLEGAL_GENERATION' || error === 'FENCED_INSTANCE_ID') {
+    if (this.membership && (error === 'STALE_MEMBER_EPOCH' || error === 'UNKNOWN_MEMBER_ID' || error === 'FENCED_MEMBER_EPOCH')) {
+      // CommitRequestManager: the member's epoch moved on (or it left): the commit fails; the
+      // membership manager learns of a fencing from its own heartbeat.
+      outcome.error = 'CommitFailedException'
+    } else if (error === 'UNKNOWN_MEMBER_ID' || error === 'ILLEGAL_GENERATION' || error === 'FENCED_INSTANCE_ID') {
       // The member was fenced: CommitFailedException, and it rejoins (its partitions are lost).
       this.resetGeneration(`OffsetCommit: ${error}`)
       this.requestRejoin(`OffsetCommit: ${error}`)
@@ -689,7 +756,9 @@ export class ConsumerCoordinator {
     if (initializing.length === 0) return
     const correlationId = this.host.nextCorrelationId()
     this.offsetFetch = { correlationId, timer: this.host.ctx.setTimer(this.host.config['request.timeout.ms'], 'group-request-timeout', correlationId), keys: new Set(initializing.map((s) => s.key)) }
-    this.host.ctx.send(this.coordinator, { type: 'OffsetFetch', correlationId, groupId: this.groupId, partitions: initializing.map((s) => ({ topic: s.topic, partition: s.partition })) })
+    // The consumer protocol's member names itself and its epoch (OffsetFetch v9); the classic one does not.
+    const member = this.membership ? { memberId: this.memberId, memberEpoch: this.generationId } : {}
+    this.host.ctx.send(this.coordinator, { type: 'OffsetFetch', correlationId, groupId: this.groupId, partitions: initializing.map((s) => ({ topic: s.topic, partition: s.partition })), ...member })
   }
 
   private onOffsetFetchResponse(response: OffsetFetchResponse): void {
@@ -741,6 +810,9 @@ export class ConsumerCoordinator {
       case 'OffsetFetchResponse':
         this.onOffsetFetchResponse(response as OffsetFetchResponse)
         return true
+      case 'ConsumerGroupHeartbeatResponse':
+        this.membership?.onHeartbeatResponse(response as ConsumerGroupHeartbeatResponse)
+        return true
       case 'LeaveGroupResponse':
         void (response as LeaveGroupResponse)
         void from
@@ -762,6 +834,7 @@ export class ConsumerCoordinator {
     // Heartbeat.resetSessionTimeout: the session is timed afresh against the coordinator just found.
     this.lastHeartbeatOkMs = this.host.ctx.now
     this.host.ctx.emit('consumer-coordinator-found', { groupId: this.groupId, coordinator: response.nodeId })
+    this.membership?.onCoordinatorFound()
     // Commits waiting for a coordinator go now.
     for (const [id, entry] of [...this.committing]) {
       if (id >= 0) continue
@@ -776,6 +849,9 @@ export class ConsumerCoordinator {
   /** Timers named "group-*"; true when handled. */
   onTimer(name: string, data: unknown): boolean {
     switch (name) {
+      case 'group-member-heartbeat':
+        this.membership?.onHeartbeatTimer()
+        return true
       case 'group-heartbeat':
         this.heartbeatTimer = null
         this.sendHeartbeat()
@@ -823,6 +899,7 @@ export class ConsumerCoordinator {
       this.offsetFetch = null
       return this.markCoordinatorUnknown('OffsetFetch timed out')
     }
+    if (this.membership?.onRequestTimeout(correlationId)) return
     for (const pending of [this.joinRequest, this.syncRequest, this.heartbeatRequest]) {
       if (pending?.correlationId === correlationId) return this.markCoordinatorUnknown('a group request timed out')
     }
@@ -840,7 +917,8 @@ export class ConsumerCoordinator {
       coordinator: this.coordinator,
       leader: this.leaderId !== null && this.leaderId === this.memberId,
       rejoinNeeded: this.rejoinNeeded,
-      rebalances: this.rebalances,
+      rebalances: this.membership ? this.membership.reconciliations : this.rebalances,
+      ...(this.membership ? { groupProtocol: 'consumer', ...this.membership.view() } : { groupProtocol: 'classic' }),
     }
   }
 }

@@ -161,9 +161,6 @@ export class Consumer implements SimNode {
     this.offsetFetcher = new OffsetFetcher(host, this.subscriptions, this.metadata, this.config)
     const groupId = this.config['group.id']
     if (groupId !== null) {
-      if (this.config['group.protocol'] === 'consumer') {
-        throw new ClientError('UnsupportedVersionException', 'group.protocol=consumer (KIP-848) is not modelled yet: use group.protocol=classic')
-      }
       this.coordinator = new ConsumerCoordinator({
         ctx,
         config: this.config,
