@@ -15,9 +15,10 @@ import { KafkaError } from '../core/errors.ts'
 import type { NodeId } from '../core/node.ts'
 import { HistoryRecorder } from './history.ts'
 import { kafka, type Kafka, type KafkaConfig } from './kafkajs/index.ts'
-import { InputError, rejectUnknownKeys, requirePlainObject, requireSeed } from './input.ts'
+import { virtualTimeOf } from './kafkajs/virtual-time.ts'
+import { InputError, rejectUnknownKeys, requireDurationMs, requirePlainObject, requireSeed } from './input.ts'
 import type { LinkSpec } from './network.ts'
-import { Simulation, type SimulationOptions } from './simulation.ts'
+import { Simulation, TimeoutError, type SimulationOptions } from './simulation.ts'
 import type { Trace } from './trace.ts'
 
 export const CONTROLLER_ID = 'controller-1'
@@ -275,16 +276,32 @@ export class Cluster {
     this.sim.runFor(durationMs)
   }
 
+  // The async twins run on the KafkaJS facade's virtual time (sim/kafkajs/virtual-time.ts):
+  // between events, whenever a facade wait settles, pending promise callbacks run (a
+  // consumer's handler, code awaiting a send) before more simulated time passes.
+
+  /** Runs `durationMs` of simulated time. */
   async runFor(durationMs: number): Promise<void> {
-    this.sim.runFor(durationMs)
+    await virtualTimeOf(this.sim).sleep(requireDurationMs(durationMs, 'runFor(durationMs)'), 'cluster.runFor')
   }
 
+  /** Runs until `condition()` holds; rejects with a TimeoutError naming the time, the events run and `describe()` when it does not within `timeoutMs`. */
   async runUntil(condition: () => boolean, options: { timeoutMs: number; describe?: () => string }): Promise<void> {
-    this.sim.runUntil(condition, options)
+    if (typeof condition !== 'function') throw new InputError('runUntil(condition)', 'a function returning a boolean', condition)
+    const timeoutMs = requireDurationMs(options?.timeoutMs, 'runUntil(options.timeoutMs)')
+    const startMs = this.now
+    const startEvents = this.sim.eventCount
+    const onTimeout = () => new TimeoutError(`runUntil: condition not met within ${timeoutMs} ms (from ${startMs} ms to ${this.now} ms, ${this.sim.eventCount - startEvents} events)${options.describe ? `: ${options.describe()}` : ''}`)
+    await virtualTimeOf(this.sim).until(condition, { timeoutMs, onTimeout })
   }
 
+  /** Runs until no event is left; rejects when more than `maxEvents` run (a run with periodic timers never idles). */
   async runUntilIdle(options: { maxEvents?: number } = {}): Promise<void> {
-    this.sim.runUntilIdle(options)
+    const maxEvents = options.maxEvents ?? 10_000_000
+    if (!Number.isSafeInteger(maxEvents) || maxEvents < 1) throw new InputError('runUntilIdle(options.maxEvents)', 'a positive integer', maxEvents)
+    const limit = this.sim.eventCount + maxEvents
+    await virtualTimeOf(this.sim).until(() => this.sim.pendingCount === 0 || this.sim.eventCount >= limit, { timeoutMs: Infinity, onTimeout: () => new TimeoutError('runUntilIdle: stopped') })
+    if (this.sim.pendingCount > 0) throw new TimeoutError(`runUntilIdle: still busy after ${maxEvents} events at ${this.now} ms (${this.sim.pendingCount} pending)`)
   }
 
   // --- views ------------------------------------------------------------------------

@@ -43,7 +43,7 @@ describe('kafkasim CLI', () => {
     expect(cases[3]!.stderr).toContain('--seed needs a value')
     expect(cases[4]!.stderr).toContain('unknown option --sed')
     expect(cases[5]!.stderr).toContain('unknown command "frobnicate"')
-    expect(cases[6]!.stderr).toContain('unknown case "nosuchcase" (known: kernel, replication, e2e, groups)')
+    expect(cases[6]!.stderr).toContain('unknown case "nosuchcase" (known: kernel, replication, e2e, groups, kafkajs)')
   }, 30_000)
 
   it('--help explains each command and exits 0', async () => {

@@ -6,21 +6,25 @@
 // controller's metadata image and the partition leaders' logs, as a Metadata or ListOffsets
 // answer would report them. A crashed controller fails a request with
 // KafkaJSConnectionError, which the retrier retries. Consumer-group operations
-// (listGroups, describeGroups, fetchOffsets, resetOffsets, setOffsets, deleteGroups) are
-// not here yet: they need the consumer-group coordinator.
+// (listGroups, describeGroups, fetchOffsets, resetOffsets, setOffsets, deleteGroups) go
+// through the real request path: FindCoordinator, then ListGroups / DescribeGroups /
+// OffsetFetch / OffsetCommit to the group coordinator on the brokers (group-requests.ts).
 
-import { KafkaError } from '../../core/errors.ts'
+import { KafkaError, type ErrorName } from '../../core/errors.ts'
 import type { TopicImage } from '../../core/metadata/image.ts'
 import type { Cluster } from '../cluster.ts'
 import {
   KafkaJSAggregateError,
   KafkaJSConnectionError,
   KafkaJSCreateTopicError,
+  KafkaJSDeleteGroupsError,
   KafkaJSError,
   KafkaJSNonRetriableError,
+  KafkaJSNotImplemented,
   KafkaJSProtocolError,
   KafkaJSTimeout,
 } from './errors.ts'
+import { commitGroupOffsets, describeGroup, fetchGroupOffsets, listGroups, runGroupOpAsync, type GroupOp } from './group-requests.ts'
 import { kafkaJsErrorCode } from './error-codes.ts'
 import type { FacadeHost } from './producer.ts'
 import { DEFAULT_RETRY, resolveRetry, withRetries, type ResolvedRetry, type RetryOptions } from './retry.ts'
@@ -51,6 +55,31 @@ export interface PartitionMetadata {
   isr: number[]
   offlineReplicas: number[]
 }
+
+/** A member of admin.describeGroups' answer (KafkaJS's MemberDescription). */
+export interface MemberDescription {
+  memberId: string
+  clientId: string
+  clientHost: string
+  memberMetadata: unknown
+  memberAssignment: unknown
+}
+
+/** A group of admin.describeGroups' answer (KafkaJS's GroupDescription, with the response's errorCode). */
+export interface GroupDescription {
+  errorCode: number
+  groupId: string
+  state: string
+  protocolType: string
+  protocol: string
+  members: MemberDescription[]
+}
+
+/** KafkaJS's offset sentinels (src/constants.js): EARLIEST_OFFSET -2, LATEST_OFFSET -1. */
+const EARLIEST_OFFSET = -2
+const LATEST_OFFSET = -1
+/** The host every member reports: the sandbox's clients have ids, not addresses. */
+const CLIENT_HOST = '/kafkasim'
 
 export interface AdminOptions {
   retry?: RetryOptions
@@ -253,7 +282,145 @@ export class Admin {
     })
   }
 
+  // --- consumer groups (kafkajs src/admin/index.js) -----------------------------------------
+
+  /** ListGroups on every broker: `{ groups: [{ groupId, protocolType }] }`. */
+  async listGroups(): Promise<{ groups: { groupId: string; protocolType: string }[] }> {
+    const groups = await this.groupOp('listGroups', listGroups(this.host.cluster))
+    return { groups: groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType })) }
+  }
+
+  /**
+   * DescribeGroups at each group's coordinator. A group that does not exist is Dead with no
+   * members, as Kafka answers. Where it differs: memberMetadata and memberAssignment are the
+   * sandbox's consumer protocol structures ({ topics, ... } and { partitions }), not the
+   * encoded Buffers KafkaJS returns; clientHost is "/kafkasim" (the sandbox has no addresses).
+   */
+  async describeGroups(groupIds: string[]): Promise<{ groups: GroupDescription[] }> {
+    if (!Array.isArray(groupIds)) throw new KafkaJSNonRetriableError(`Invalid groupIds array ${String(groupIds)}`)
+    const groups: GroupDescription[] = []
+    for (const groupId of groupIds) {
+      const g = await this.groupOp('describeGroups', describeGroup(this.host.cluster, groupId))
+      groups.push({
+        errorCode: g.errorCode === 'NONE' ? 0 : kafkaJsErrorCode(g.errorCode).code,
+        groupId: g.groupId,
+        state: g.groupState,
+        protocolType: g.protocolType,
+        protocol: g.protocolData,
+        members: g.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: CLIENT_HOST, memberMetadata: m.memberMetadata, memberAssignment: m.memberAssignment })),
+      })
+    }
+    return { groups }
+  }
+
+  /**
+   * OffsetFetch: per topic, every partition's committed offset as a string ("-1" when the
+   * group has none) and its metadata (null when empty). Without topics: every partition the
+   * group has an offset for. With resolveOffsets, committed -1/-2 sentinels are resolved to
+   * the partitions' latest/earliest offsets and committed, as KafkaJS does.
+   */
+  async fetchOffsets({ groupId, topics, resolveOffsets = false }: { groupId: string; topics?: string[]; resolveOffsets?: boolean }): Promise<{ topic: string; partitions: { partition: number; offset: string; metadata: string | null }[] }[]> {
+    if (!groupId) throw new KafkaJSNonRetriableError(`Invalid groupId ${String(groupId)}`)
+    topics ??= []
+    if (!Array.isArray(topics)) throw new KafkaJSNonRetriableError('Expected topics array to be set')
+    const wanted = topics.length === 0 ? null : topics.flatMap((topic) => this.topicPartitions(topic).map((partition) => ({ topic, partition })))
+    const fetched = await this.groupOp('fetchOffsets', fetchGroupOffsets(this.host.cluster, groupId, wanted))
+    const byTopic = new Map<string, { partition: number; offset: string; metadata: string | null }[]>()
+    for (const topic of topics) byTopic.set(topic, [])
+    for (const p of fetched) {
+      let list = byTopic.get(p.topic)
+      if (!list) byTopic.set(p.topic, (list = []))
+      list.push({ partition: p.partition, offset: String(p.committedOffset), metadata: p.metadata || null })
+    }
+    const result = [...byTopic.entries()].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a.partition - b.partition) }))
+    if (!resolveOffsets) return result
+    for (const entry of result) {
+      const sentinels = entry.partitions.filter((p) => p.offset === String(EARLIEST_OFFSET) || p.offset === String(LATEST_OFFSET))
+      if (sentinels.length === 0) continue
+      const bounds = new Map((await this.fetchTopicOffsets(entry.topic)).map((o) => [o.partition, o]))
+      for (const p of sentinels) p.offset = p.offset === String(EARLIEST_OFFSET) ? bounds.get(p.partition)!.low : bounds.get(p.partition)!.high
+      await this.setOffsets({ groupId, topic: entry.topic, partitions: sentinels.map((p) => ({ partition: p.partition, offset: p.offset })) })
+    }
+    return result
+  }
+
+  /**
+   * Every partition of `topic` to its earliest (earliest: true) or latest offset. Where it
+   * differs: KafkaJS commits the sentinels -2/-1, resolved when a consumer starts; the
+   * sandbox commits the offsets they stand for now, as kafka-consumer-groups --reset-offsets does.
+   */
+  async resetOffsets({ groupId, topic, earliest = false }: { groupId: string; topic: string; earliest?: boolean }): Promise<void> {
+    if (!groupId) throw new KafkaJSNonRetriableError(`Invalid groupId ${String(groupId)}`)
+    if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`)
+    const bounds = await this.fetchTopicOffsets(topic)
+    await this.setOffsets({ groupId, topic, partitions: bounds.map((b) => ({ partition: b.partition, offset: earliest ? b.low : b.high })) })
+  }
+
+  /**
+   * Commits the given offsets for the group, which must have no running members (Empty or
+   * Dead), with KafkaJS's checks and messages. KafkaJS joins the group with a paused
+   * consumer to commit; the sandbox commits from outside the group (generation -1), as the
+   * Java admin's alterConsumerGroupOffsets does: same offsets, no rebalance.
+   */
+  async setOffsets({ groupId, topic, partitions }: { groupId: string; topic: string; partitions: { partition: number; offset: string }[] }): Promise<void> {
+    if (!groupId) throw new KafkaJSNonRetriableError(`Invalid groupId ${String(groupId)}`)
+    if (!topic) throw new KafkaJSNonRetriableError(`Invalid topic ${String(topic)}`)
+    if (!partitions || partitions.length === 0) throw new KafkaJSNonRetriableError('Invalid partitions')
+    const known = new Set(this.topicPartitions(topic))
+    for (const p of partitions) {
+      if (!known.has(p.partition)) throw new KafkaJSNonRetriableError(`Invalid partition ${String(p.partition)} for topic ${topic}: it has partitions ${[...known].join(', ')}`)
+      if (!/^-?\d+$/.test(String(p.offset))) throw new KafkaJSNonRetriableError(`Invalid offset ${JSON.stringify(p.offset)} for ${topic}-${p.partition}: expected an integer string`)
+    }
+    const description = await this.groupOp('setOffsets', describeGroup(this.host.cluster, groupId))
+    if (!['Empty', 'Dead'].includes(description.groupState)) throw new KafkaJSNonRetriableError(`The consumer group must have no running instances, current state: ${description.groupState}`)
+    const offsets = partitions.map((p) => ({ topic, partition: p.partition, offset: Number(p.offset) }))
+    await this.groupOp('setOffsets', commitGroupOffsets(this.host.cluster, groupId, offsets))
+  }
+
+  /**
+   * KafkaJS's checks and DeleteGroups' errors: a group with members is NON_EMPTY_GROUP, one
+   * that does not exist GROUP_ID_NOT_FOUND (GroupCoordinatorShard.deleteGroups), reported as
+   * KafkaJSDeleteGroupsError. Deleting an Empty group needs the coordinator's DeleteGroups
+   * handler (tombstones for the group and its offsets), which the sandbox does not model yet:
+   * such a request is refused before anything is done.
+   */
+  async deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
+    if (!groupIds || !Array.isArray(groupIds)) throw new KafkaJSNonRetriableError(`Invalid groupIds array ${String(groupIds)}`)
+    const invalidGroupId = groupIds.some((g) => typeof g !== 'string')
+    if (invalidGroupId) throw new KafkaJSNonRetriableError(`Invalid groupId name: ${JSON.stringify(invalidGroupId)}`)
+    const errors: { groupId: string; errorCode: number; error: KafkaJSProtocolError }[] = []
+    const deletable: string[] = []
+    for (const groupId of groupIds) {
+      const g = await this.groupOp('deleteGroups', describeGroup(this.host.cluster, groupId))
+      const error: ErrorName | null = g.groupState === 'Dead' ? 'GROUP_ID_NOT_FOUND' : g.groupState !== 'Empty' ? 'NON_EMPTY_GROUP' : null
+      if (error === null) deletable.push(groupId)
+      else errors.push({ groupId, errorCode: kafkaJsErrorCode(error).code, error: KafkaJSProtocolError.fromErrorName(error) })
+    }
+    if (deletable.length > 0) throw new KafkaJSNotImplemented(`deleteGroups: deleting the empty group(s) ${deletable.join(', ')} needs the coordinator's DeleteGroups handler, which kafkasim does not model yet; nothing was deleted`)
+    if (errors.length > 0) throw new KafkaJSDeleteGroupsError('Error in DeleteGroups', errors)
+    return []
+  }
+
   // --- helpers -----------------------------------------------------------------------------
+
+  /** A group operation on virtual time; Kafka errors come out as KafkaJS protocol errors. */
+  private async groupOp<T>(label: string, op: GroupOp<T>): Promise<T> {
+    this.host.clock.touch()
+    try {
+      return await runGroupOpAsync(this.host.cluster, this.host.clock, op)
+    } catch (error) {
+      const e = asKafkaJs(error)
+      if (e instanceof KafkaJSError) throw e
+      throw new KafkaJSError(`admin.${label}: ${(e as Error).message}`)
+    }
+  }
+
+  /** The partition numbers of a topic, from the metadata (UNKNOWN_TOPIC_OR_PARTITION when it does not exist). */
+  private topicPartitions(topic: string): number[] {
+    const image = this.image().topic(topic)
+    if (!image) throw KafkaJSProtocolError.fromErrorName('UNKNOWN_TOPIC_OR_PARTITION')
+    return [...image.partitions.keys()].sort((a, b) => a - b)
+  }
 
   private image() {
     const controller = this.host.cluster.controller()

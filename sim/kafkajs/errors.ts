@@ -119,6 +119,16 @@ export class KafkaJSCreateTopicError extends KafkaJSProtocolError {
   }
 }
 
+/** admin.deleteGroups: the groups that could not be deleted, each { groupId, errorCode, error }. */
+export class KafkaJSDeleteGroupsError extends KafkaJSError {
+  readonly groups: readonly { groupId: string; errorCode: number; error: KafkaJSProtocolError }[]
+  constructor(e: MessageOrError, groups: readonly { groupId: string; errorCode: number; error: KafkaJSProtocolError }[] = []) {
+    super(e)
+    this.groups = groups
+    this.name = 'KafkaJSDeleteGroupsError'
+  }
+}
+
 /** Not a KafkaJSError, as in KafkaJS: several per-topic errors of one admin request. */
 export class KafkaJSAggregateError extends Error {
   readonly errors: readonly Error[]

@@ -112,7 +112,16 @@ export class VirtualTime {
         const deadlineMs = this.earliestDeadlineMs
         if (this.sim.step(deadlineMs)) continue
         if (this.sim.pendingCount === 0 && deadlineMs === Infinity) {
-          this.rejectAll((w) => new Error(`${w.onTimeout().message} (the simulation has nothing left to do at ${this.sim.now} ms)`))
+          // The last event may have made a condition true (e.g. "nothing is pending"): settle those first.
+          if (this.settleReady()) {
+            await this.drainMicrotasks()
+            continue
+          }
+          this.rejectAll((w) => {
+            const error = w.onTimeout()
+            error.message += ` (the simulation has nothing left to do at ${this.sim.now} ms)`
+            return error
+          })
         } else {
           // Nothing happens before the earliest deadline: move the clock there.
           this.sim.runFor(deadlineMs - this.sim.now)

@@ -7,13 +7,15 @@
 // as ErrorLoggingCallback does. parse.key=true splits each line at key.separator (default
 // a tab); a line without it is refused as LineMessageReader refuses it.
 //
-// The consumer (without --group) reads the committed records of the topic's partitions,
+// With --group, a consumer node joins the group and reads through it (consumeWithGroup).
+// The consumer without --group reads the committed records of the topic's partitions,
 // or of --partition from --offset, from the partition leaders' logs, as an assigned
 // consumer's fetches would return them. Where the sandbox differs: it reads what is
 // committed when the command runs, then, with --timeout-ms, runs the simulation that long
 // and reads what arrived; without --timeout-ms it stops at once instead of waiting for
 // more; records are printed partition by partition.
 
+import type { CommitOutcome, ConsumedRecord } from '../../core/client/consumer/consumer.ts'
 import type { RecordOutcome } from '../../core/client/producer/accumulator.ts'
 import type { Cluster } from '../cluster.ts'
 import { integerOption, parseOptions, requireOption, ToolUsageError, type ParsedOptions } from './options.ts'
@@ -104,12 +106,17 @@ export function kafkaConsoleConsumer(args: readonly string[], cluster: Cluster):
   try {
     const options = parseOptions(args, CONSUMER_SPEC)
     requireOption(options, 'bootstrap-server')
-    if (options.has('group')) throw new ToolUsageError('kafkasim: kafka-console-consumer --group needs consumer groups, which the shell does not model yet')
     const topic = requireOption(options, 'topic')
     const partition = integerOption(options, 'partition')
     const offsetText = options.value('offset')
     if (offsetText !== undefined && partition === undefined) throw new ToolUsageError('The partition is required when offset is specified.')
     if (offsetText !== undefined && options.has('from-beginning')) throw new ToolUsageError('Options from-beginning and offset cannot be specified together.')
+    if (options.has('group')) {
+      // ConsoleConsumerOptions.groupId.
+      if (options.has('partition')) throw new ToolUsageError('Options group and partition cannot be specified together.')
+      consumeWithGroup(cluster, topic, options.value('group')!, options, out)
+      return out
+    }
     const maxMessages = integerOption(options, 'max-messages')
     const timeoutMs = integerOption(options, 'timeout-ms')
     const props = properties(options, 'property')
@@ -150,6 +157,64 @@ export function kafkaConsoleConsumer(args: readonly string[], cluster: Cluster):
   return out
 }
 
+/** Without --timeout-ms, how long a group console consumer waits to join and catch up before it stops. */
+const GROUP_CATCH_UP_MS = 30_000
+/** How long it waits for its closing commit and LeaveGroup. */
+const GROUP_CLOSE_MS = 10_000
+
+/**
+ * --group: a real consumer node joins the group (auto.offset.reset earliest with
+ * --from-beginning, else latest; the group's committed offsets win), prints what its polls
+ * return, then commits its positions and leaves the group, as ConsoleConsumer's close()
+ * does with enable.auto.commit. Like the real tool, with --max-messages the records a poll
+ * returned beyond the last printed one are committed too. Where it differs: without
+ * --timeout-ms it stops once it has caught up with every assigned partition (or after 30 s)
+ * instead of waiting for more.
+ */
+function consumeWithGroup(cluster: Cluster, topic: string, group: string, options: ParsedOptions, out: ToolOutput): void {
+  if (!metadataImage(cluster).topic(topic)) throw new ToolUsageError(`Topic ${topic} does not exist (the sandbox does not create topics on first use)`)
+  const maxMessages = integerOption(options, 'max-messages')
+  const timeoutMs = integerOption(options, 'timeout-ms')
+  const props = properties(options, 'property')
+  let n = 1
+  while (cluster.sim.hasNode(`console-consumer-${n}`)) n++
+  const id = `console-consumer-${n}`
+  cluster.addConsumer(id, {
+    config: { 'group.id': group, 'auto.offset.reset': options.has('from-beginning') ? 'earliest' : 'latest', 'enable.auto.commit': false, ...Object.fromEntries(properties(options, 'consumer-property')) },
+    subscribe: [topic],
+  })
+  const stopAtMs = cluster.now + (timeoutMs ?? GROUP_CATCH_UP_MS)
+  let printed = 0
+  const caughtUp = () => {
+    const assigned = cluster.sim.command<{ topic: string; partition: number }[]>(id, { op: 'assignment' })
+    if (assigned.length === 0) return false
+    return assigned.every((tp) => {
+      const log = readCommitted(cluster, tp.topic, tp.partition, Number.MAX_SAFE_INTEGER)
+      try {
+        return log !== null && cluster.sim.command<number>(id, { op: 'position', topic: tp.topic, partition: tp.partition }) >= log.highWatermark
+      } catch {
+        return false // no position yet: the committed offset or the reset is still being looked up
+      }
+    })
+  }
+  for (;;) {
+    for (const record of cluster.sim.command<ConsumedRecord[]>(id, { op: 'poll' })) {
+      if (maxMessages !== undefined && printed >= maxMessages) break
+      out.stdout.push(formatRecord(record, record.partition, props))
+      printed++
+    }
+    if (maxMessages !== undefined && printed >= maxMessages) break
+    if (cluster.now >= stopAtMs || (timeoutMs === undefined && caughtUp())) break
+    cluster.sim.runFor(Math.min(100, stopAtMs - cluster.now))
+  }
+  const commit = cluster.sim.command<CommitOutcome>(id, { op: 'commitSync' })
+  cluster.sim.runUntil(() => commit.status !== 'pending', { timeoutMs: GROUP_CLOSE_MS })
+  cluster.sim.command(id, { op: 'unsubscribe' })
+  const memberPrefix = `${id}-`
+  cluster.sim.runUntil(() => !cluster.describeGroups([group])[0]!.members.some((m) => m.memberId.startsWith(memberPrefix)), { timeoutMs: GROUP_CLOSE_MS })
+  out.stderr.push(`Processed a total of ${printed} messages`)
+}
+
 /** Bytes of a string in UTF-8 (as the StringSerializer writes it), in Node and in the browser. */
 function utf8Length(text: string): number {
   return new TextEncoder().encode(text).length
@@ -161,7 +226,7 @@ function parseOffset(text: string): number {
 }
 
 /** DefaultMessageFormatter: [CreateTime:t][sep][Partition:p][sep][Offset:o][sep][key][sep]value. */
-function formatRecord(record: LogRecord, partition: number, props: Map<string, string>): string {
+function formatRecord(record: Pick<LogRecord, 'offset' | 'key' | 'value' | 'timestamp'>, partition: number, props: Map<string, string>): string {
   const separator = unescape(props.get('key.separator') ?? '\t')
   const nullLiteral = props.get('null.literal') ?? 'null'
   const fields: string[] = []

@@ -6,6 +6,7 @@
 
 import type { Cluster } from '../cluster.ts'
 import { kafkaConfigs } from './configs.ts'
+import { kafkaConsumerGroups } from './consumer-groups.ts'
 import { kafkaConsoleConsumer, kafkaConsoleProducer } from './console.ts'
 import { kafkaLeaderElection } from './leader-election.ts'
 import { splitWords, ToolUsageError } from './options.ts'
@@ -22,6 +23,7 @@ export const SHELL_TOOLS: Readonly<Record<string, Tool>> = {
   'kafka-configs': kafkaConfigs,
   'kafka-console-producer': kafkaConsoleProducer,
   'kafka-console-consumer': kafkaConsoleConsumer,
+  'kafka-consumer-groups': kafkaConsumerGroups,
   'kafka-leader-election': kafkaLeaderElection,
 }
 

@@ -34,6 +34,7 @@ describe('KafkaJS protocol errors', () => {
       [ours.KafkaJSNumberOfRetriesExceeded, kafkajs.KafkaJSNumberOfRetriesExceeded as never, [new Error('inner'), { retryCount: 3, retryTime: 900 }]],
       [ours.KafkaJSTimeout, kafkajs.KafkaJSTimeout as never, ['m']],
       [ours.KafkaJSNotImplemented, kafkajs.KafkaJSNotImplemented as never, ['m']],
+      [ours.KafkaJSDeleteGroupsError, kafkajs.KafkaJSDeleteGroupsError as never, ['Error in DeleteGroups', []]],
     ]
     for (const [Mine, Theirs, args] of pairs) {
       const a = new Mine(...(args as never[])) as Error & { retriable?: boolean }

@@ -70,3 +70,29 @@ describe('virtual time', () => {
     expect(sim.now).toBe(1234)
   })
 })
+
+describe('cluster.runFor / runUntil / runUntilIdle on virtual time', () => {
+  it('a running consumer handles records while the test awaits cluster.runFor and cluster.runUntil', async () => {
+    const cluster = createCluster({ seed: 61, brokers: 3, config: { 'offsets.topic.num.partitions': 3 } })
+    cluster.createTopic('t', { partitions: 2, replicationFactor: 3 })
+    const kafka = cluster.kafka({ clientId: 'rt', logLevel: logLevel.NOTHING })
+    const consumer = kafka.consumer({ groupId: 'g' })
+    await consumer.connect()
+    await consumer.subscribe({ topic: 't', fromBeginning: true })
+    const handled: string[] = []
+    await consumer.run({ eachMessage: async ({ message }) => void handled.push(String(message.value)) })
+    // The records go in through a core producer node: nothing on the facade waits for them.
+    cluster.addProducer('plain', { config: { 'linger.ms': 0 } })
+    cluster.sim.command('plain', { op: 'send', records: ['a', 'b', 'c'].map((value) => ({ topic: 't', key: value, value })) })
+    const before = cluster.now
+    await cluster.runFor(15_000)
+    expect(cluster.now).toBe(before + 15_000)
+    expect([...handled].sort()).toEqual(['a', 'b', 'c'])
+    cluster.sim.command('plain', { op: 'send', records: [{ topic: 't', key: 'd', value: 'd' }] })
+    await cluster.runUntil(() => handled.includes('d'), { timeoutMs: 10_000 })
+    await expect(cluster.runUntil(() => false, { timeoutMs: 100, describe: () => 'never' })).rejects.toThrow(/runUntil: condition not met within 100 ms .*: never$/)
+    await expect(cluster.runUntilIdle({ maxEvents: 50 })).rejects.toThrow(/runUntilIdle: still busy after 50 events/)
+    await expect(cluster.runFor(-1)).rejects.toThrow(/runFor\(durationMs\)/)
+    await consumer.disconnect()
+  })
+})

@@ -132,7 +132,9 @@ describe('kafka-console-producer and kafka-console-consumer', () => {
     expect(noSeparator.stderr).toEqual(["org.apache.kafka.common.KafkaException: No key separator found on line number 1: 'no tab here'"])
     expect(runShellCommand(cluster, `kafka-console-consumer ${BS} --topic t --offset 3`).stderr).toEqual(['The partition is required when offset is specified.'])
     expect(runShellCommand(cluster, `kafka-console-producer --topic t`).stderr).toEqual(['Missing required argument "[bootstrap-server]"'])
-    expect(runShellCommand(cluster, `kafka-console-consumer ${BS} --topic t --group g`).exitCode).toBe(1)
+    // ConsoleConsumerOptions: a group reads what the group is assigned, not a partition or an offset.
+    const groupAndOffset = runShellCommand(cluster, `kafka-console-consumer ${BS} --topic t --group g --partition 0 --offset 3`)
+    expect(groupAndOffset).toEqual({ stdout: [], stderr: ['Options group and partition cannot be specified together.'], exitCode: 1 })
   })
 
   it('a refused record is reported as ErrorLoggingCallback reports it', () => {
