@@ -182,6 +182,11 @@ export class Cluster {
     this.sim.restart(this.broker(id, 'restartBroker'))
   }
 
+  /** A broker's disk turns slow: each request or timer that writes keeps it busy `writeMs` (0 restores it; see Simulation.slowDisk). */
+  slowDisk(id: number, writeMs: number): void {
+    this.sim.slowDisk(this.broker(id, 'slowDisk'), writeMs)
+  }
+
   pause(node: NodeId): void {
     this.sim.pause(node)
   }

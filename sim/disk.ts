@@ -74,6 +74,8 @@ export class Disk implements Storage {
   private readonly values = new Map<string, unknown>()
   private durableValues = new Map<string, unknown>()
   private dirty = false
+  /** Writes so far (appends, truncations, values, creations, deletions, flushes of dirty data): the host compares it around a handler to see whether the handler wrote. */
+  private writes = 0
 
   /**
    * @param onDirty called when the first write after a flush lands, so the host can
@@ -83,6 +85,11 @@ export class Disk implements Storage {
 
   get hasUnflushedWrites(): boolean {
     return this.dirty
+  }
+
+  /** How many writes the disk has taken; an fsync of dirty data counts as one. */
+  get writeCount(): number {
+    return this.writes
   }
 
   log<T>(name: string): DurableLog<T> {
@@ -124,6 +131,7 @@ export class Disk implements Storage {
 
   flush(): void {
     if (!this.dirty) return
+    this.writes++
     for (const log of this.logs.values()) log.flush()
     this.durableLogs = new Map(this.logs)
     this.durableValues = new Map(this.values)
@@ -144,6 +152,7 @@ export class Disk implements Storage {
   }
 
   private readonly markDirty = (): void => {
+    this.writes++
     if (this.dirty) return
     this.dirty = true
     this.onDirty()

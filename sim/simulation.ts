@@ -64,7 +64,9 @@ const DELIVER = 0
 const TIMER = 1
 const ACTION = 2
 const WRITEBACK = 3
-type EventKind = typeof DELIVER | typeof TIMER | typeof ACTION | typeof WRITEBACK
+/** A slowed disk finished a write: the node takes the next event it held meanwhile. */
+const DISK_FREE = 4
+type EventKind = typeof DELIVER | typeof TIMER | typeof ACTION | typeof WRITEBACK | typeof DISK_FREE
 
 /**
  * One class for every kind of event keeps property access monomorphic on the hot path.
@@ -94,9 +96,9 @@ class PendingEvent {
   /** Timer name or action label. */
   name = ''
   cancelled = false
-  /** Set once a delivery reached a paused node: it is in the socket buffer, past the network. */
+  /** Set once a delivery reached a paused or disk-busy node: it is in the socket buffer, past the network. */
   arrived = false
-  /** In a paused node's backlog rather than in the queue: not to be reused yet. */
+  /** In a paused or disk-busy node's backlog rather than in the queue: not to be reused yet. */
   parked = false
   constructor(
     /** Index in the simulation's registry of pooled events, for O(1) timer lookup. */
@@ -125,8 +127,12 @@ class HostedNode {
   instance: SimNode | null = null
   context: HostedContext | null = null
   pendingTimers = 0
-  /** Events that reached the node while it was paused, in arrival order. */
+  /** Events that reached the node while it was paused or its slow disk was busy, in arrival order. */
   backlog: PendingEvent[] = []
+  /** Simulated ms each handler that writes to the disk keeps the node busy (slowDisk); 0: writes cost nothing. */
+  diskWriteMs = 0
+  /** While a slow write is under way, or held events wait: the DISK_FREE event that hands over the next one. */
+  diskFree: PendingEvent | null = null
   /** The operating system's pending writeback of this node's page cache, if any. */
   writeback: PendingEvent | null = null
   readonly disk: Disk
@@ -361,12 +367,36 @@ export class Simulation {
     this.requireState(host, ['paused'], 'resume')
     host.state = 'up'
     this.trace.record(this.clock, host.id, host.idHash, 'resume', EMPTY)
+    // A slow write still under way: its DISK_FREE hands the backlog over, one event at a time.
+    if (host.diskFree !== null) return
     const backlog = host.backlog
     host.backlog = []
     for (const event of backlog) {
       event.parked = false
       this.queue.push(this.clock, event)
     }
+  }
+
+  /**
+   * A slow or saturated disk: from now on every message or timer the node handles that
+   * writes to its disk (an append, a truncation, a value, a flush of dirty data) keeps the
+   * node busy for `writeMs` simulated ms, as a Kafka request handler or replica fetcher
+   * thread blocks on a throttled page-cache write or an fsync. What arrives meanwhile
+   * waits, in order, in the same backlog a pause uses. 0 restores a normal disk (a write
+   * already under way still finishes). The slowness is the machine's: it outlasts a restart.
+   * Simplified: in Kafka only the writing thread waits (a request handler, or the replica
+   * fetcher in ReplicaFetcherThread.processPartitionData), while heartbeats run on their
+   * own thread (BrokerLifecycleManager); here the whole node waits (core/README.md).
+   */
+  slowDisk(id: NodeId, writeMs: number): void {
+    const host = this.host(id, 'slowDisk(node)')
+    host.diskWriteMs = requireDurationMs(writeMs, `slowDisk(writeMs) for node ${nodeLabel(host.id)}`)
+    this.trace.record(this.clock, host.id, host.idHash, 'disk-slow', { writeMs: host.diskWriteMs })
+  }
+
+  /** The node's slow-disk write time set by slowDisk(), 0 when its disk is normal. */
+  diskWriteMsOf(id: NodeId): number {
+    return this.host(id, 'diskWriteMsOf(node)').diskWriteMs
   }
 
   // --- outside input -------------------------------------------------------------------
@@ -594,6 +624,8 @@ export class Simulation {
         this.trace.record(this.clock, host.id, host.idHash, 'writeback', EMPTY)
         return
       }
+      case DISK_FREE:
+        return this.releaseHeld(event.target!)
     }
   }
 
@@ -614,21 +646,87 @@ export class Simulation {
         return
       }
     }
+    if (target.diskFree !== null) {
+      event.arrived = true
+      this.park(target, event)
+      return
+    }
+    this.handleMessage(target, event)
+  }
+
+  private handleMessage(target: HostedNode, event: PendingEvent): void {
+    const from = event.from!
+    const message = event.payload as Message
     this.trace.recordDelivery(this.clock, target.id, target.idHash, from.id, from.idHash, message, event.createdAt)
+    const writeMs = target.diskWriteMs
+    if (writeMs === 0) {
+      target.instance!.onMessage(from.id, message)
+      return
+    }
+    const writesBefore = target.disk.writeCount
     target.instance!.onMessage(from.id, message)
+    if (target.disk.writeCount !== writesBefore) this.startDiskWrite(target, writeMs)
   }
 
   private fireTimer(event: PendingEvent): void {
     const target = event.target!
-    if (target.state === 'paused') {
+    if (target.state === 'paused' || target.diskFree !== null) {
       this.park(target, event)
       return
     }
+    this.handleTimer(target, event)
+  }
+
+  private handleTimer(target: HostedNode, event: PendingEvent): void {
     target.pendingTimers--
     // Fired: a cancelTimer from inside its own handler must be the no-op it is for any fired timer.
     event.cancelled = true
     this.trace.recordTimer(this.clock, target.id, target.idHash, event.name, event.timerNumber)
+    const writeMs = target.diskWriteMs
+    if (writeMs === 0) {
+      target.instance!.onTimer(event.name, event.payload, event.timer)
+      return
+    }
+    const writesBefore = target.disk.writeCount
     target.instance!.onTimer(event.name, event.payload, event.timer)
+    if (target.disk.writeCount !== writesBefore) this.startDiskWrite(target, writeMs)
+  }
+
+  /** The handler just run wrote to a slowed disk: the node is busy until the write completes. */
+  private startDiskWrite(host: HostedNode, writeMs: number): void {
+    const untilMs = this.clock + writeMs
+    host.diskFree = this.newEvent(DISK_FREE, host, null, null, host.incarnation)
+    this.queue.push(untilMs, host.diskFree)
+    this.trace.record(this.clock, host.id, host.idHash, 'disk-busy', { untilMs, waiting: host.backlog.length })
+  }
+
+  /**
+   * A slow write finished (or the previous held event did not write): the node takes the
+   * oldest event it held. Later ones stay held behind it, and so does anything that
+   * arrives meanwhile, until the backlog is empty: arrival order is kept.
+   */
+  private releaseHeld(host: HostedNode): void {
+    host.diskFree = null
+    // Paused meanwhile: resume() hands the backlog over.
+    if (host.state !== 'up') return
+    const backlog = host.backlog
+    while (backlog.length > 0) {
+      const held = backlog.shift()!
+      held.parked = false
+      if (held.cancelled) {
+        this.recycle(held)
+        continue
+      }
+      if (held.kind === DELIVER) this.handleMessage(host, held)
+      else this.handleTimer(host, held)
+      this.recycle(held)
+      if (host.diskFree === null && backlog.length > 0) {
+        // It did not write: the next held event is taken at once, after what is already due now.
+        host.diskFree = this.newEvent(DISK_FREE, host, null, null, host.incarnation)
+        this.queue.push(this.clock, host.diskFree)
+      }
+      return
+    }
   }
 
   private boot(host: HostedNode): void {
@@ -648,6 +746,8 @@ export class Simulation {
       this.recycle(event)
     }
     host.backlog = []
+    if (host.diskFree !== null) host.diskFree.cancelled = true
+    host.diskFree = null
     // Its queued timers go stale (see isStaleTimer) and are skipped when their time comes.
     host.pendingTimers = 0
     host.context!.alive = false

@@ -34,13 +34,17 @@ export interface KernelTraceData {
   resume: Record<string, never>
   network: { change: string; [detail: string]: unknown }
   writeback: Record<string, never>
+  /** A node's disk slowed (writeMs > 0) or restored (0): Simulation.slowDisk. */
+  'disk-slow': { writeMs: number }
+  /** A write on a slowed disk keeps the node busy until untilMs; `waiting` events are held meanwhile. */
+  'disk-busy': { untilMs: number; waiting: number }
 }
 
 export type KernelTraceType = keyof KernelTraceData
 
 export const KERNEL_TRACE_TYPES: readonly KernelTraceType[] = [
   'deliver', 'drop', 'timer', 'command', 'action', 'start', 'crash', 'power-fail',
-  'restart', 'pause', 'resume', 'network', 'writeback',
+  'restart', 'pause', 'resume', 'network', 'writeback', 'disk-slow', 'disk-busy',
 ]
 
 export interface TraceRecord {

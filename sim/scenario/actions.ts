@@ -105,6 +105,16 @@ export function applyAction(run: RunContext, step: Step): NodeId | undefined {
     act(sim, id)
     return id
   }
+  if ('slowDisk' in step && step.slowDisk) {
+    const id = run.resolve(step.slowDisk.broker)
+    sim.slowDisk(id, durationMs(step.slowDisk.write))
+    return id
+  }
+  if ('healDisk' in step) {
+    const id = run.resolve(step.healDisk)
+    sim.slowDisk(id, 0)
+    return id
+  }
   if ('partition' in step && Array.isArray(step.partition)) {
     cluster.partition(step.partition.map((group) => group.map((ref) => run.resolve(ref))))
     return undefined

@@ -223,7 +223,7 @@ export function runScenario(input: Scenario, options: RunOptions = {}): Scenario
   }
 }
 
-/** Undoes every fault (network, pauses, crashed brokers and controller) and waits for the cluster to settle. */
+/** Undoes every fault (network, slow disks, pauses, crashed brokers and controller) and waits for the cluster to settle. */
 function recover(cluster: Cluster, withinMs: number, problems: string[]): void {
   // Settled includes "no record's outcome pending": workloads stop so that in-flight records can finish.
   for (const producer of cluster.history.producers().keys()) {
@@ -232,6 +232,7 @@ function recover(cluster: Cluster, withinMs: number, problems: string[]): void {
   cluster.heal()
   for (const node of [CONTROLLER_ID, ...cluster.brokerIds]) {
     const state = cluster.sim.stateOf(node)
+    if (cluster.sim.diskWriteMsOf(node) > 0) cluster.sim.slowDisk(node, 0)
     if (state === 'paused') cluster.resume(node)
     if (state === 'crashed') cluster.sim.restart(node)
   }

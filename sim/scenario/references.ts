@@ -133,9 +133,10 @@ export function checkReferences(scenario: Scenario): Issue[] {
     if ('at' in step && (step.after !== undefined || step.within !== undefined || step.delay !== undefined)) {
       problem(path, 'after, within and delay go with "when", not with "at"')
     }
-    for (const key of ['crash', 'powerFail', 'pause', 'resume', 'restart', 'isolate', 'rejoin'] as const) {
+    for (const key of ['crash', 'powerFail', 'pause', 'resume', 'restart', 'isolate', 'rejoin', 'healDisk'] as const) {
       if (s[key] !== undefined) checkNode(s[key] as NodeRef, [...path, key])
     }
+    if ('slowDisk' in step) checkNode(step.slowDisk.broker, [...path, 'slowDisk', 'broker'])
     if ('partition' in step && Array.isArray(step.partition)) step.partition.forEach((group, g) => group.forEach((ref, i) => checkNode(ref, [...path, 'partition', g, i])))
     for (const key of ['block', 'unblock'] as const) {
       const pair = s[key] as { from: NodeRef; to: NodeRef } | undefined

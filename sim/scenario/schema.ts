@@ -159,6 +159,11 @@ export const ACTIONS: Record<string, SchemaNode> = {
   pause: nodeRef,
   resume: nodeRef,
   restart: nodeRef,
+  slowDisk: obj('a slow disk', {
+    broker: req(nodeRef),
+    write: req(duration('How long the broker stays busy after each message or timer that writes to its disk (an append, a truncation, an fsync).')),
+  }),
+  healDisk: nodeRef,
   isolate: nodeRef,
   rejoin: nodeRef,
   partition: list(list(nodeRef, 100, 1), 10, 2),

@@ -29,7 +29,7 @@ export interface Scenario {
   seed?: number
   /** Simulated time the scenario runs, counted from when the cluster is up and the topics exist. */
   duration: Duration
-  /** After `duration`, undo every fault (heal, resume, restart) and require the cluster to settle within `within`. */
+  /** After `duration`, undo every fault (heal, heal disks, resume, restart) and require the cluster to settle within `within`. */
   recover?: { within: Duration }
   /** A file, beside the scenario, that pins its notable-event timeline (`kafkasim run --update-golden` writes it). */
   golden?: string
@@ -185,6 +185,10 @@ export type Action =
   | { pause: NodeRef }
   | { resume: NodeRef }
   | { restart: NodeRef }
+  /** The broker's disk turns slow: each request or timer that writes keeps it busy `write` long. */
+  | { slowDisk: { broker: NodeRef; write: Duration } }
+  /** The broker's disk is normal again. */
+  | { healDisk: NodeRef }
   | { isolate: NodeRef }
   | { rejoin: NodeRef }
   | { partition: NodeRef[][] }

@@ -38,6 +38,7 @@ const CATEGORY: Record<string, LogCategory> = {
   restart: 'fault',
   pause: 'fault',
   resume: 'fault',
+  'disk-slow': 'fault',
   start: 'fault',
   network: 'network',
   'metadata-records': 'controller',

@@ -66,7 +66,7 @@ export type HistoryFigures = Pick<
 
 /** Record types routine enough to leave out of the event log's notable list. */
 const ROUTINE = new Set([
-  'deliver', 'timer', 'append', 'command', 'metadata-applied', 'writeback', 'producer-id-assigned',
+  'deliver', 'timer', 'append', 'command', 'metadata-applied', 'writeback', 'disk-busy', 'producer-id-assigned',
   // The clients' steady work: one record per batch, request, poll or fetch.
   'producer-send', 'producer-batch-created', 'producer-request', 'producer-batch-acked',
   'consumer-poll', 'consumer-fetch', 'consumer-fetch-response', 'consumer-list-offsets', 'consumer-commit',
