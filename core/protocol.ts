@@ -102,6 +102,11 @@ export interface MetadataRequest {
   correlationId: number
   /** null: every topic. */
   topics: readonly string[] | null
+  /**
+   * Whether the broker may create the named topics it lacks (auto.create.topics.enable permitting);
+   * absent means false. Never applies to a request for every topic.
+   */
+  allowAutoTopicCreation?: boolean
 }
 
 export interface MetadataPartition {
@@ -537,6 +542,22 @@ export interface ListGroupsResponse {
   groups: readonly { groupId: string; protocolType: string; groupState: string }[]
 }
 
+/**
+ * DeleteGroupsRequest: sent to the coordinator of each group (the admin client groups the ids
+ * by coordinator). Each group gets its own error in the response (DeleteGroupsResponse.results).
+ */
+export interface DeleteGroupsRequest {
+  type: 'DeleteGroups'
+  correlationId: number
+  groupIds: readonly string[]
+}
+
+export interface DeleteGroupsResponse {
+  type: 'DeleteGroupsResponse'
+  correlationId: number
+  results: readonly { groupId: string; errorCode: ErrorName }[]
+}
+
 // --- Consumer groups, the consumer protocol (KIP-848) ----------------------------------
 
 /**
@@ -592,6 +613,7 @@ export type GroupRequest =
   | OffsetFetchRequest
   | DescribeGroupsRequest
   | ListGroupsRequest
+  | DeleteGroupsRequest
   | ConsumerGroupHeartbeatRequest
 
 export type GroupResponse =
@@ -604,6 +626,7 @@ export type GroupResponse =
   | OffsetFetchResponse
   | DescribeGroupsResponse
   | ListGroupsResponse
+  | DeleteGroupsResponse
   | ConsumerGroupHeartbeatResponse
 
 export type Request =

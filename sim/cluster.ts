@@ -225,7 +225,7 @@ export class Cluster {
     const where = `addProducer(${JSON.stringify(id)}, options)`
     this.requireNewClientId(id, 'addProducer(id)')
     requirePlainObject(options, where)
-    rejectUnknownKeys(options as Record<string, unknown>, ['config', 'workload', 'outcomes', 'partitioner'], where)
+    rejectUnknownKeys(options as Record<string, unknown>, ['config', 'workload', 'outcomes', 'partitioner', 'allowAutoTopicCreation'], where)
     checkProducerOptions(options, `producer ${id}`) // before the node exists: nothing is half added
     const outcomes = options.outcomes === null ? null : (options.outcomes ?? this.history.producerOutcomes(id))
     this.sim.addNode(id, (ctx) => new Producer(ctx, { ...options, bootstrapBrokers: this.brokerIds, outcomes }))

@@ -14,6 +14,7 @@ import type { LogConfig } from '../log/log-config.ts'
 import { PartitionLog } from '../log/partition-log.ts'
 import { MetadataImage, type PartitionState } from '../metadata/image.ts'
 import { NO_LEADER } from '../metadata/records.ts'
+import { invalidTopicName } from '../controller/admin.ts'
 import { TopicConfigResolver } from '../metadata/topic-config.ts'
 import type { Message, NodeContext, NodeId, SimNode } from '../node.ts'
 import {
@@ -60,6 +61,12 @@ import { Partition, type IsrState, type PartitionHost } from './partition.ts'
 
 /** controller.quorum.request.timeout.ms: an unanswered request to the controller is sent again. */
 const CONTROLLER_REQUEST_TIMEOUT_MS = 2000
+/**
+ * Topic.INTERNAL_TOPICS (clients/.../common/internals/Topic.java). AutoTopicCreationManager
+ * creates these with their own settings, never num.partitions/default.replication.factor; the
+ * sandbox models only __consumer_offsets, so a Metadata request never creates the others.
+ */
+const INTERNAL_TOPICS: ReadonlySet<string> = new Set([GROUP_METADATA_TOPIC_NAME, '__transaction_state', '__share_group_state'])
 /** How long a broker waits on the metadata log for news before asking again. */
 const METADATA_FETCH_MAX_WAIT_MS = 500
 /** AlterPartitionManager retries a failed request after 50 ms. */
@@ -132,7 +139,7 @@ export interface BrokerView {
 }
 
 /** The requests the group coordinator serves, on the client's dedicated coordinator connection. */
-const GROUP_REQUEST_TYPES = new Set(['JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetCommit', 'OffsetFetch', 'DescribeGroups', 'ListGroups', 'ConsumerGroupHeartbeat'])
+const GROUP_REQUEST_TYPES = new Set(['JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetCommit', 'OffsetFetch', 'DescribeGroups', 'ListGroups', 'DeleteGroups', 'ConsumerGroupHeartbeat'])
 
 export class Broker implements SimNode, PartitionHost {
   readonly brokerId: number
@@ -169,6 +176,8 @@ export class Broker implements SimNode, PartitionHost {
   readonly groupCoordinator: GroupCoordinator
   /** The CreateTopics for __consumer_offsets this broker sent (AutoTopicCreationManager), if unanswered. */
   private offsetsTopicCreation: PendingRequest | null = null
+  /** CreateTopics this broker sent for Metadata requests (AutoTopicCreationManager), by correlation id, with the topics each names. */
+  private readonly autoTopicCreations = new Map<number, PendingRequest & { topics: readonly string[] }>()
   /** The block of producer ids this broker hands out (from the controller), and the next one. */
   private producerIds: { next: number; end: number } | null = null
   private nextProducerIdBlock: { start: number; length: number } | null = null
@@ -316,6 +325,8 @@ export class Broker implements SimNode, PartitionHost {
         return coordinator.handleDescribeGroups(from, request)
       case 'ListGroups':
         return coordinator.handleListGroups(from, request)
+      case 'DeleteGroups':
+        return coordinator.handleDeleteGroups(from, request)
       case 'ConsumerGroupHeartbeat':
         return coordinator.handleConsumerGroupHeartbeat(from, request)
     }
@@ -374,6 +385,7 @@ export class Broker implements SimNode, PartitionHost {
       }
       case 'create-topics-timeout':
         if (this.offsetsTopicCreation?.correlationId === data) this.offsetsTopicCreation = null
+        this.autoTopicCreations.delete(data as number)
         return
       case 'register':
         return this.sendRegistration()
@@ -999,6 +1011,15 @@ export class Broker implements SimNode, PartitionHost {
   }
 
   private onCreateTopicsResponse(response: CreateTopicsResponse): void {
+    const autoCreation = this.autoTopicCreations.get(response.correlationId)
+    if (autoCreation) {
+      this.ctx.cancelTimer(autoCreation.timer)
+      this.autoTopicCreations.delete(response.correlationId)
+      for (const topic of response.topics) {
+        if (topic.errorCode !== 'NONE' && topic.errorCode !== 'TOPIC_ALREADY_EXISTS') this.ctx.emit('auto-topic-create-failed', { topic: topic.name, errorCode: topic.errorCode, errorMessage: topic.errorMessage ?? '' })
+      }
+      return
+    }
     if (this.offsetsTopicCreation?.correlationId !== response.correlationId) return
     this.ctx.cancelTimer(this.offsetsTopicCreation.timer)
     this.offsetsTopicCreation = null
@@ -1062,11 +1083,35 @@ export class Broker implements SimNode, PartitionHost {
 
   // --- Metadata (clients) ----------------------------------------------------------------
 
+  /**
+   * Metadata (KafkaApis.handleTopicMetadataRequest / getTopicMetadata). A named topic that does
+   * not exist is created when the request allows it and auto.create.topics.enable is on:
+   * AutoTopicCreationManager asks the controller with num.partitions and
+   * default.replication.factor (__consumer_offsets with its own settings) and the answer is
+   * LEADER_NOT_AVAILABLE, or UNKNOWN_TOPIC_OR_PARTITION while an earlier ask is still in flight;
+   * the client asks again until the topic has leaders. Otherwise UNKNOWN_TOPIC_OR_PARTITION,
+   * or INVALID_TOPIC_EXCEPTION for an illegal name (Topic.validate).
+   */
   private handleMetadata(from: NodeId, request: MetadataRequest): void {
     const names = request.topics ?? [...this.image.topicIdsByName.keys()].sort()
+    const autoCreate = request.topics !== null && request.allowAutoTopicCreation === true && this.config['auto.create.topics.enable']
+    const toCreate: string[] = []
+    const missingTopicError = (name: string): ErrorName => {
+      if (invalidTopicName(name) !== null) return 'INVALID_TOPIC_EXCEPTION'
+      if (!autoCreate) return 'UNKNOWN_TOPIC_OR_PARTITION'
+      if (name === GROUP_METADATA_TOPIC_NAME) {
+        this.maybeCreateOffsetsTopic()
+        return 'LEADER_NOT_AVAILABLE'
+      }
+      if (INTERNAL_TOPICS.has(name)) return 'UNKNOWN_TOPIC_OR_PARTITION' // not modelled by the sandbox
+      // AutoTopicCreationManager.filterCreatableTopics: one CreateTopics per topic at a time (inflightTopics).
+      if ([...this.autoTopicCreations.values()].some((c) => c.topics.includes(name))) return 'UNKNOWN_TOPIC_OR_PARTITION'
+      if (!toCreate.includes(name)) toCreate.push(name)
+      return 'LEADER_NOT_AVAILABLE'
+    }
     const topics = names.map((name): MetadataTopic => {
       const topic = this.image.topic(name)
-      if (!topic) return { name, topicId: '', errorCode: 'UNKNOWN_TOPIC_OR_PARTITION', partitions: [] }
+      if (!topic) return { name, topicId: '', errorCode: missingTopicError(name), partitions: [] }
       const partitions = [...topic.partitions.values()]
         .sort((a, b) => a.partition - b.partition)
         .map((p): MetadataPartition => ({
@@ -1087,6 +1132,20 @@ export class Broker implements SimNode, PartitionHost {
       controllerId: String(this.options.controller),
       topics,
     } satisfies MetadataResponse)
+    if (toCreate.length > 0) this.autoCreateTopics(toCreate)
+  }
+
+  /** AutoTopicCreationManager.createTopics: one CreateTopics to the controller with the broker's defaults for new topics. */
+  private autoCreateTopics(names: readonly string[]): void {
+    const c = this.config
+    const correlationId = ++this.correlationIds
+    this.autoTopicCreations.set(correlationId, { correlationId, topics: names, timer: this.ctx.setTimer(CONTROLLER_REQUEST_TIMEOUT_MS, 'create-topics-timeout', correlationId) })
+    this.ctx.emit('auto-topic-create-requested', { topics: names, partitions: c['num.partitions'], replicationFactor: c['default.replication.factor'] })
+    this.ctx.send(this.options.controller, {
+      type: 'CreateTopics',
+      correlationId,
+      topics: names.map((name) => ({ name, numPartitions: c['num.partitions'], replicationFactor: c['default.replication.factor'], configs: {} })),
+    } satisfies CreateTopicsRequest)
   }
 }
 

@@ -43,7 +43,8 @@ export interface MetadataHost {
 export class ClientMetadata {
   private readonly topics = new Map<string, TopicInfo>()
   private brokers: readonly number[] = []
-  private inFlight: { correlationId: number; broker: number } | null = null
+  /** The request out, and the topics it named (null: every topic). */
+  private inFlight: { correlationId: number; broker: number; topics: readonly string[] | null } | null = null
   private updateRequested = true
   private lastRefreshMs = -Infinity
   private nextBroker = 0
@@ -56,6 +57,12 @@ export class ClientMetadata {
     private readonly maxAgeMs: number,
     /** retry.backoff.ms: a requested refresh waits this long after the last one (Metadata.refreshBackoffMs), so a leaderless partition does not spin the client. */
     private readonly refreshBackoffMs = 100,
+    /**
+     * Whether a request for a wanted topic that is missing lets the broker create it
+     * (MetadataRequest.allowAutoTopicCreation): always for the Java producer (ProducerMetadata),
+     * allow.auto.create.topics for the consumer (ConsumerMetadata).
+     */
+    private readonly allowAutoTopicCreation = false,
   ) {}
 
   topic(name: string): TopicInfo | undefined {
@@ -107,9 +114,13 @@ export class ClientMetadata {
     const candidates = this.brokers.length > 0 ? this.brokers : this.bootstrapBrokers
     const broker = candidates[this.nextBroker++ % candidates.length]!
     const correlationId = this.host.nextCorrelationId()
-    this.inFlight = { correlationId, broker }
+    // A request for every topic never creates one (KafkaApis: auto creation applies to the
+    // topics a request names), so a client that may create names the wanted topics it lacks.
+    const missing = this.allowAutoTopicCreation ? [...this.wanted].filter((t) => !this.topics.has(t)).sort() : []
+    const topics = missing.length > 0 ? missing : null
+    this.inFlight = { correlationId, broker, topics }
     this.updateRequested = false
-    this.host.sendMetadataRequest(broker, { type: 'Metadata', correlationId, topics: null })
+    this.host.sendMetadataRequest(broker, { type: 'Metadata', correlationId, topics, ...(topics ? { allowAutoTopicCreation: true } : {}) })
   }
 
   /** When maybeUpdate() next has something to do, for the client's own timer (Infinity while a request is out). */
@@ -121,10 +132,13 @@ export class ClientMetadata {
 
   onResponse(response: MetadataResponse): boolean {
     if (this.inFlight?.correlationId !== response.correlationId) return false
+    const named = this.inFlight.topics
     this.inFlight = null
     this.lastRefreshMs = this.host.now()
     this.brokers = response.brokers
-    this.topics.clear()
+    // An answer for every topic replaces the view; one for named topics updates just those.
+    if (named === null) this.topics.clear()
+    else for (const name of named) this.topics.delete(name)
     for (const topic of response.topics) {
       if (topic.errorCode !== 'NONE') continue
       const partitions: PartitionInfo[] = []

@@ -1,6 +1,6 @@
 // The group coordinator a broker hosts: for each __consumer_offsets partition the broker
 // leads, it serves the groups that hash to it (JoinGroup, SyncGroup, Heartbeat,
-// LeaveGroup, OffsetCommit, OffsetFetch, DescribeGroups, ListGroups), writes their offsets
+// LeaveGroup, OffsetCommit, OffsetFetch, DescribeGroups, ListGroups, DeleteGroups), writes their offsets
 // and metadata as records to that partition, and rebuilds them from it when it becomes
 // the leader (event-sourced, as Kafka 4's group coordinator is).
 // Sources: group-coordinator/src/main/java/org/apache/kafka/coordinator/group/
@@ -17,6 +17,8 @@ import type { NodeId, TimerId } from '../node.ts'
 import {
   UNKNOWN_MEMBER_ID,
   type ConsumerGroupHeartbeatRequest,
+  type DeleteGroupsRequest,
+  type DeleteGroupsResponse,
   type DescribeGroupsRequest,
   type GroupResponse,
   type DescribeGroupsResponse,
@@ -449,9 +451,8 @@ export class GroupCoordinator {
   }
 
   private updateMemberAndRebalance(group: ClassicGroup, member: ClassicGroupMember, request: JoinGroupRequest, target: ResponseTarget, reason: string): void {
-    if (member.awaitingJoin && (member.awaitingJoin.from !== target.from || member.awaitingJoin.correlationId !== target.correlationId)) {
-      // A second JoinGroup replaces the first, which is answered as Kafka does (the old future completes with this one's result).
-    }
+    // A second JoinGroup replaces a first one still waiting: a client sends one request at a
+    // time per connection, so the first's connection is gone and nobody waits for its answer.
     member.protocols = [...request.protocols]
     member.sessionTimeoutMs = request.sessionTimeoutMs
     member.rebalanceTimeoutMs = request.rebalanceTimeoutMs
@@ -929,6 +930,85 @@ export class GroupCoordinator {
     this.host.respond(from, { type: 'ListGroupsResponse', correlationId: request.correlationId, errorCode: loading ? 'COORDINATOR_LOAD_IN_PROGRESS' : 'NONE', groups } satisfies ListGroupsResponse)
   }
 
+  // --- DeleteGroups ---------------------------------------------------------------------------
+
+  /**
+   * DeleteGroups (GroupCoordinatorService.deleteGroups, GroupCoordinatorShard.deleteGroups):
+   * each group is checked on its own (INVALID_GROUP_ID, NOT_COORDINATOR /
+   * COORDINATOR_LOAD_IN_PROGRESS, then validateDeleteGroup); the deletable groups of one
+   * __consumer_offsets partition get one write of tombstones, for each committed offset
+   * (OffsetMetadataManager.deleteAllOffsets) and then for the group itself
+   * (GroupMetadataManager.createGroupTombstoneRecords). A group is removed when its write
+   * commits, so replaying the log on a new coordinator finds the tombstones last and does not
+   * bring it back. One response answers all the groups once every write has finished.
+   */
+  handleDeleteGroups(from: NodeId, request: DeleteGroupsRequest): void {
+    const results = request.groupIds.map((groupId) => ({ groupId, errorCode: 'NONE' as ErrorName }))
+    const deletions = new Map<number, { result: (typeof results)[number]; group: ClassicGroup | ConsumerGroup }[]>()
+    for (const result of results) {
+      const groupId = result.groupId
+      // GroupCoordinatorService.deleteGroups: an empty id is refused before any shard is asked.
+      result.errorCode = groupId === '' ? 'INVALID_GROUP_ID' : this.coordinatorError(groupId)
+      if (result.errorCode !== 'NONE') continue
+      const group = this.consumerGroups.groups.get(groupId) ?? this.groups.get(groupId)
+      result.errorCode = deleteGroupError(group)
+      if (result.errorCode !== 'NONE' || !group) continue
+      // The same id twice in one request is deleted once; respond() gives the duplicate the first one's outcome.
+      const partition = deletions.get(group.partition) ?? []
+      if (!partition.some((d) => d.group === group)) partition.push({ result, group })
+      deletions.set(group.partition, partition)
+    }
+    const respond = () => {
+      for (const r of results) {
+        const first = results.find((other) => other.groupId === r.groupId)!
+        r.errorCode = first.errorCode
+      }
+      this.host.respond(from, { type: 'DeleteGroupsResponse', correlationId: request.correlationId, results } satisfies DeleteGroupsResponse)
+    }
+    let pending = deletions.size
+    if (pending === 0) return respond()
+    for (const [partition, groups] of deletions) {
+      const tombstones = groups.flatMap(({ group }) => [
+        ...[...group.offsets.values()].map((o) => encodeCoordinatorRecord({ kind: 'offset', groupId: group.groupId, topic: o.topic, partition: o.partition, value: null })),
+        encodeCoordinatorRecord(group instanceof ClassicGroup ? { kind: 'group', groupId: group.groupId, value: null } : { kind: 'consumer-group', groupId: group.groupId, value: null }),
+      ])
+      const offsetsAtDelete = new Map(groups.map(({ group }) => [group, [...group.offsets.entries()]] as const))
+      this.write(partition, tombstones, (errorCode) => {
+        for (const { result, group } of groups) {
+          if (errorCode !== 'NONE') {
+            result.errorCode = normalizeWriteError(errorCode)
+            continue
+          }
+          this.removeDeletedGroup(group, offsetsAtDelete.get(group)!)
+          this.host.emit('group-deleted', { groupId: group.groupId, offsetsPartition: partition, offsets: offsetsAtDelete.get(group)!.length })
+        }
+        if (--pending === 0) respond()
+      })
+    }
+  }
+
+  /**
+   * The tombstones of `group` committed: it leaves the coordinator. The sandbox removes the group
+   * when the write commits, not when it is appended (Kafka's timeline applies the records at
+   * once and reverts them if the write fails): a member that joined in between keeps the group,
+   * whose next metadata record then follows the tombstone in the log.
+   */
+  private removeDeletedGroup(group: ClassicGroup | ConsumerGroup, offsetsAtDelete: readonly (readonly [string, unknown])[]): void {
+    for (const [key, value] of offsetsAtDelete) if (group.offsets.get(key) === value) group.offsets.delete(key)
+    if (group instanceof ClassicGroup) {
+      if (this.groups.get(group.groupId) !== group || !group.is('Empty')) return
+      for (const timer of group.pendingMembers.values()) this.host.cancelTimer(timer)
+      if (group.joinTimer !== null) this.host.cancelTimer(group.joinTimer)
+      if (group.syncTimer !== null) this.host.cancelTimer(group.syncTimer)
+      group.transition({ type: 'GROUP_DEAD' }, this.host.now())
+      this.groups.delete(group.groupId)
+      return
+    }
+    if (this.consumerGroups.groups.get(group.groupId) !== group || group.members.size > 0) return
+    group.dead = true
+    this.consumerGroups.groups.delete(group.groupId)
+  }
+
   /** Every group this broker coordinates now, for snapshots. */
   views(): GroupView[] {
     return [...this.classicViews(), ...this.consumerViews()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0))
@@ -1059,6 +1139,21 @@ export function normalizeWriteError(errorCode: ErrorName): ErrorName {
     default:
       return errorCode
   }
+}
+
+/**
+ * ClassicGroup.validateDeleteGroup / ConsumerGroup.validateDeleteGroup (and
+ * GroupMetadataManager.group, which throws GroupIdNotFoundException for an unknown id): only an
+ * Empty group can be deleted.
+ */
+function deleteGroupError(group: ClassicGroup | ConsumerGroup | undefined): ErrorName {
+  if (!group) return 'GROUP_ID_NOT_FOUND'
+  if (group instanceof ClassicGroup) {
+    if (group.is('Dead')) return 'GROUP_ID_NOT_FOUND'
+    return group.is('Empty') ? 'NONE' : 'NON_EMPTY_GROUP'
+  }
+  if (group.dead) return 'GROUP_ID_NOT_FOUND'
+  return group.members.size === 0 ? 'NONE' : 'NON_EMPTY_GROUP'
 }
 
 function sameProtocols(a: readonly { name: string; metadata: unknown }[], b: readonly { name: string; metadata: unknown }[]): boolean {

@@ -113,6 +113,14 @@ export class GroupCheckers {
         this.groupEpoch.set(groupId, Math.max(before ?? groupEpoch, groupEpoch))
         return
       }
+      case 'group-deleted': {
+        // DeleteGroups removed the group and its offsets: a group later made under the same id
+        // starts over (generation, epoch and committed offsets from nothing).
+        const groupId = data.groupId as string
+        for (const map of [this.owners, this.lastStable, this.committed, this.ownerNow, this.groupEpoch]) map.delete(groupId)
+        for (const key of [...this.joinedGeneration.keys()]) if (key.startsWith(`${groupId}\u0000`)) this.joinedGeneration.delete(key)
+        return
+      }
       case 'consumer-seek': {
         const groupId = this.groupOfClient.get(String(record.node))
         const floors = groupId === undefined ? undefined : this.committed.get(groupId)

@@ -10,7 +10,7 @@
 // through the real request path: FindCoordinator, then ListGroups / DescribeGroups /
 // OffsetFetch / OffsetCommit to the group coordinator on the brokers (group-requests.ts).
 
-import { KafkaError, type ErrorName } from '../../core/errors.ts'
+import { ERROR_CODES, KafkaError, type ErrorName } from '../../core/errors.ts'
 import type { TopicImage } from '../../core/metadata/image.ts'
 import type { Cluster } from '../cluster.ts'
 import {
@@ -20,11 +20,10 @@ import {
   KafkaJSDeleteGroupsError,
   KafkaJSError,
   KafkaJSNonRetriableError,
-  KafkaJSNotImplemented,
   KafkaJSProtocolError,
   KafkaJSTimeout,
 } from './errors.ts'
-import { commitGroupOffsets, describeGroup, fetchGroupOffsets, listGroups, runGroupOpAsync, type GroupOp } from './group-requests.ts'
+import { commitGroupOffsets, deleteGroup, describeGroup, fetchGroupOffsets, listGroups, runGroupOpAsync, type GroupOp } from './group-requests.ts'
 import { kafkaJsErrorCode } from './error-codes.ts'
 import type { FacadeHost } from './producer.ts'
 import { DEFAULT_RETRY, resolveRetry, withRetries, type ResolvedRetry, type RetryOptions } from './retry.ts'
@@ -378,27 +377,27 @@ export class Admin {
   }
 
   /**
-   * KafkaJS's checks and DeleteGroups' errors: a group with members is NON_EMPTY_GROUP, one
-   * that does not exist GROUP_ID_NOT_FOUND (GroupCoordinatorShard.deleteGroups), reported as
-   * KafkaJSDeleteGroupsError. Deleting an Empty group needs the coordinator's DeleteGroups
-   * handler (tombstones for the group and its offsets), which the sandbox does not model yet:
-   * such a request is refused before anything is done.
+   * KafkaJS's admin.deleteGroups: its argument checks, then a DeleteGroups request to each
+   * group's coordinator (group-requests.ts deleteGroup). Every group deleted: resolves with
+   * `[{ groupId, errorCode: 0 }]` (the response's results); any group refused (GROUP_ID_NOT_FOUND,
+   * NON_EMPTY_GROUP, INVALID_GROUP_ID: GroupCoordinatorShard.deleteGroups): rejects with
+   * KafkaJSDeleteGroupsError('Error in DeleteGroups') listing the refused groups, as KafkaJS's
+   * DeleteGroups response decoder does; the other groups are deleted all the same.
    */
   async deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
     if (!groupIds || !Array.isArray(groupIds)) throw new KafkaJSNonRetriableError(`Invalid groupIds array ${String(groupIds)}`)
     const invalidGroupId = groupIds.some((g) => typeof g !== 'string')
     if (invalidGroupId) throw new KafkaJSNonRetriableError(`Invalid groupId name: ${JSON.stringify(invalidGroupId)}`)
+    const results: { groupId: string; errorCode: number }[] = []
     const errors: { groupId: string; errorCode: number; error: KafkaJSProtocolError }[] = []
-    const deletable: string[] = []
     for (const groupId of groupIds) {
-      const g = await this.groupOp('deleteGroups', describeGroup(this.host.cluster, groupId))
-      const error: ErrorName | null = g.groupState === 'Dead' ? 'GROUP_ID_NOT_FOUND' : g.groupState !== 'Empty' ? 'NON_EMPTY_GROUP' : null
-      if (error === null) deletable.push(groupId)
-      else errors.push({ groupId, errorCode: kafkaJsErrorCode(error).code, error: KafkaJSProtocolError.fromErrorName(error) })
+      const error = await this.groupOp('deleteGroups', deleteGroup(this.host.cluster, groupId))
+      const errorCode = ERROR_CODES[error]
+      results.push({ groupId, errorCode })
+      if (error !== 'NONE') errors.push({ groupId, errorCode, error: KafkaJSProtocolError.fromErrorName(error) })
     }
-    if (deletable.length > 0) throw new KafkaJSNotImplemented(`deleteGroups: deleting the empty group(s) ${deletable.join(', ')} needs the coordinator's DeleteGroups handler, which kafkasim does not model yet; nothing was deleted`)
     if (errors.length > 0) throw new KafkaJSDeleteGroupsError('Error in DeleteGroups', errors)
-    return []
+    return results
   }
 
   // --- helpers -----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // (KafkaJS's admin, Java's KafkaAdminClient behind kafka-consumer-groups) takes. A
 // GroupRequestClient node sends one request at a time to a broker and keeps the answer;
 // the operations below (findCoordinator, listGroups, describeGroup, fetchOffsets,
-// commitOffsets) are generators that yield the requests they need and read the answers,
+// commitOffsets, deleteGroup) are generators that yield the requests they need and read the answers,
 // so that the KafkaJS facade runs them on virtual time (runGroupOpAsync) and the shell runs
 // them synchronously (runGroupOpSync) with one copy of the protocol logic.
 //
@@ -17,6 +17,7 @@ import { KafkaError, type ErrorName } from '../../core/errors.ts'
 import type { Message, NodeContext, NodeId, SimNode, TimerId } from '../../core/node.ts'
 import {
   firstCorrelationId,
+  type DeleteGroupsResponse,
   type DescribedGroup,
   type DescribeGroupsResponse,
   type FindCoordinatorResponse,
@@ -41,7 +42,7 @@ const RETRY_WITH_NEW_COORDINATOR: ReadonlySet<ErrorName> = new Set(['NOT_COORDIN
 export type Answer = GroupResponse | { type: 'RequestTimedOut' }
 
 /** A group request as the operations build it: the node adds the correlation id. */
-type RequestBody = { type: 'FindCoordinator'; key: string } | { type: 'ListGroups' } | { type: 'DescribeGroups'; groups: readonly string[] } | { type: 'OffsetFetch'; groupId: string; partitions: readonly { topic: string; partition: number }[] | null } | { type: 'OffsetCommit'; groupId: string; generationIdOrMemberEpoch: number; memberId: string; groupInstanceId: string | null; partitions: readonly { topic: string; partition: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string }[] }
+type RequestBody = { type: 'FindCoordinator'; key: string } | { type: 'ListGroups' } | { type: 'DescribeGroups'; groups: readonly string[] } | { type: 'DeleteGroups'; groupIds: readonly string[] } | { type: 'OffsetFetch'; groupId: string; partitions: readonly { topic: string; partition: number }[] | null } | { type: 'OffsetCommit'; groupId: string; generationIdOrMemberEpoch: number; memberId: string; groupInstanceId: string | null; partitions: readonly { topic: string; partition: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string }[] }
 
 type Step = { kind: 'request'; to: number; request: RequestBody } | { kind: 'sleep'; ms: number }
 
@@ -241,4 +242,16 @@ export function* commitGroupOffsets(cluster: Cluster, groupId: string, offsets: 
   const response = yield* toCoordinator<OffsetCommitResponse>(cluster, groupId, request, (r) => r.partitions.find((p) => p.errorCode !== 'NONE')?.errorCode ?? 'NONE')
   const failed = response.partitions.find((p) => p.errorCode !== 'NONE')
   if (failed) throw new KafkaError(failed.errorCode, `OffsetCommit for group ${groupId}, ${failed.topic}-${failed.partition} failed`)
+}
+
+/**
+ * DeleteGroups for one group at its coordinator: the group's error code (NONE when it was
+ * deleted; GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP, INVALID_GROUP_ID, ... otherwise). The admin
+ * client looks the coordinator up again after NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE and
+ * COORDINATOR_LOAD_IN_PROGRESS (clients/.../admin/internals/DeleteConsumerGroupsHandler.java).
+ */
+export function* deleteGroup(cluster: Cluster, groupId: string): GroupOp<ErrorName> {
+  const errorOf = (r: DeleteGroupsResponse) => r.results.find((g) => g.groupId === groupId)?.errorCode ?? 'UNKNOWN_SERVER_ERROR'
+  const response = yield* toCoordinator<DeleteGroupsResponse>(cluster, groupId, { type: 'DeleteGroups', groupIds: [groupId] }, errorOf)
+  return errorOf(response)
 }

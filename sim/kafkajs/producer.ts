@@ -144,6 +144,8 @@ export class Producer {
   private readonly nodeBaseId: string
   private readonly emitter: InstrumentationEmitter
   private readonly transactionalId: string | undefined
+  /** KafkaJS's allowAutoTopicCreation (default true): whether its metadata requests let the broker create a missing topic. */
+  private readonly allowAutoTopicCreation: boolean
 
   constructor(
     private readonly host: FacadeHost,
@@ -154,6 +156,8 @@ export class Producer {
     rejectUnknownKeys(options as Record<string, unknown>, PRODUCER_OPTION_KEYS, where)
     this.idempotent = options.idempotent === true
     this.transactionalId = options.transactionalId
+    if (options.allowAutoTopicCreation !== undefined && typeof options.allowAutoTopicCreation !== 'boolean') throw new InputError(`${where}.allowAutoTopicCreation`, 'true or false', options.allowAutoTopicCreation)
+    this.allowAutoTopicCreation = options.allowAutoTopicCreation ?? true
     // Kafka.producer (src/index.js) passes { ...kafka retry, ...producer retry }: always an
     // object, so createProducer's "retries: MAX_SAFE_INTEGER when idempotent" default never
     // applies through it, and an idempotent producer retries 5 times unless told otherwise.
@@ -325,7 +329,9 @@ export class Producer {
     // KafkaJS: null means no limit; the Java model needs a number, and at most 5 with idempotence.
     if (this.maxInFlightRequests !== null) config['max.in.flight.requests.per.connection'] = this.maxInFlightRequests
     else if (!this.idempotent) config['max.in.flight.requests.per.connection'] = INT_MAX
-    node = this.host.cluster.addProducer(id, { config, partitioner: asCorePartitioner(this.partitioner) })
+    // The core producer creates missing topics by default, as KafkaJS does; only a refusal is passed on.
+    const autoCreate = this.allowAutoTopicCreation ? {} : { allowAutoTopicCreation: false }
+    node = this.host.cluster.addProducer(id, { config, partitioner: asCorePartitioner(this.partitioner), ...autoCreate })
     this.nodes.set(id, node)
     return node
   }

@@ -1,9 +1,9 @@
 // kafka-consumer-groups, as apache/kafka tools/.../consumer/group/ConsumerGroupCommand.java
 // (with ConsumerGroupCommandOptions.java and GroupOffsetsResetter.java) behaves: exactly one
-// action of --list, --describe, --reset-offsets (--delete is refused: the sandbox's
-// coordinator has no DeleteGroups yet); --bootstrap-server required. Every answer comes
-// through the group coordinator on the brokers (FindCoordinator, ListGroups,
-// DescribeGroups, OffsetFetch, OffsetCommit: sim/kafkajs/group-requests.ts), and log end
+// action of --list, --describe, --reset-offsets, --delete (--delete-offsets is refused: the
+// sandbox's coordinator has no OffsetDelete); --bootstrap-server required. Every answer comes
+// through the group coordinator on the brokers (FindCoordinator, ListGroups, DescribeGroups,
+// OffsetFetch, OffsetCommit, DeleteGroups: sim/kafkajs/group-requests.ts), and log end
 // offsets from the partition leaders, as ListOffsets(latest) would give them.
 //
 // --describe prints, per group, a blank line, then GROUP TOPIC PARTITION CURRENT-OFFSET
@@ -17,15 +17,20 @@
 // with --topic t[:p,p] or --all-topics prints GROUP TOPIC PARTITION NEW-OFFSET
 // (OffsetsUtils.printOffsetsToReset's columns); it commits
 // only with --execute (a dry run otherwise, with the real tool's WARN), and only while the
-// group is inactive (Empty or Dead). Where it differs: HOST is "/kafkasim" (the sandbox's
+// group is inactive (Empty or Dead).
+//
+// --delete --group g (or --all-groups) prints "Deletion of requested consumer groups ('g') was
+// successful." when every group was deleted; otherwise "Error: Deletion of some consumer groups
+// failed:" on stderr and a "* Group 'g' could not be deleted due to: ..." line per failure
+// (ConsumerGroupCommand.deleteGroups). Where it differs: HOST is "/kafkasim" (the sandbox's
 // clients have no addresses); --members, --state, --verbose and --from-file are not modelled.
 
-import { KafkaError } from '../../core/errors.ts'
+import { KafkaError, type ErrorName } from '../../core/errors.ts'
 import type { Cluster } from '../cluster.ts'
-import { commitGroupOffsets, describeGroup, fetchGroupOffsets, listGroups, runGroupOpSync } from '../kafkajs/group-requests.ts'
+import { commitGroupOffsets, deleteGroup, describeGroup, fetchGroupOffsets, listGroups, runGroupOpSync } from '../kafkajs/group-requests.ts'
 import { OptionParseError, parseOptions, rejectCombination, ToolUsageError, type ParsedOptions } from './options.ts'
 import type { ToolOutput } from './tool.ts'
-import { kafkaErrorMessage, metadataImage, readCommitted, sortedPartitions } from './views.ts'
+import { exceptionClass, kafkaErrorMessage, metadataImage, readCommitted, sortedPartitions } from './views.ts'
 
 const SPEC = {
   'bootstrap-server': 'value', 'command-config': 'value', list: 'flag', describe: 'flag', delete: 'flag', 'reset-offsets': 'flag', 'delete-offsets': 'flag',
@@ -48,7 +53,8 @@ export function kafkaConsumerGroups(args: readonly string[], cluster: Cluster): 
     if (options.has('list')) out.stdout.push(...runGroupOpSync(cluster, listGroups(cluster)).map((g) => g.groupId))
     else if (options.has('describe')) for (const group of groupsOf(options, cluster)) describe(cluster, group, out)
     else if (options.has('reset-offsets')) for (const group of groupsOf(options, cluster)) resetOffsets(cluster, group, options, out)
-    else throw new ToolUsageError(`kafkasim: kafka-consumer-groups --${ACTIONS.find((a) => options.has(a))} is not modelled (the sandbox's group coordinator has no DeleteGroups or OffsetDelete yet)`)
+    else if (options.has('delete')) deleteGroups(cluster, groupsOf(options, cluster), out)
+    else throw new ToolUsageError(`kafkasim: kafka-consumer-groups --${ACTIONS.find((a) => options.has(a))} is not modelled (the sandbox's group coordinator has no OffsetDelete yet)`)
   } catch (error) {
     out.exitCode = 1
     // ConsumerGroupCommand.run: usage errors go to stderr; anything else is "Error: Executing consumer group command failed due to ..." on stdout.
@@ -63,9 +69,8 @@ export function kafkaConsumerGroups(args: readonly string[], cluster: Cluster): 
 function checkArgs(options: ParsedOptions, out: ToolOutput): void {
   if (ACTIONS.filter((a) => options.has(a)).length !== 1) throw new ToolUsageError(`Command must include exactly one action: ${ACTIONS.map((a) => `--${a}`).join(', ')}`)
   if (!options.has('bootstrap-server')) throw new ToolUsageError('Missing required argument "[bootstrap-server]"')
-  if ((options.has('describe') || options.has('reset-offsets')) && !options.has('group') && !options.has('all-groups')) {
-    throw new ToolUsageError(`Option [${options.has('describe') ? 'describe' : 'reset-offsets'}] takes one of these options: [all-groups], [group]`)
-  }
+  const groupAction = (['describe', 'reset-offsets', 'delete'] as const).find((a) => options.has(a))
+  if (groupAction && !options.has('group') && !options.has('all-groups')) throw new ToolUsageError(`Option [${groupAction}] takes one of these options: [all-groups], [group]`)
   rejectCombination(options, 'all-groups', ['group'])
   if (options.has('reset-offsets')) {
     if (options.has('dry-run') && options.has('execute')) throw new ToolUsageError('Option [reset-offsets] only accepts one of [execute] and [dry-run]')
@@ -77,6 +82,35 @@ function checkArgs(options: ParsedOptions, out: ToolOutput): void {
     if (['to-datetime', 'by-duration', 'from-file'].includes(specs[0]!)) throw new ToolUsageError(`kafkasim: --reset-offsets --${specs[0]} is not modelled (use --to-earliest, --to-latest, --to-current, --to-offset or --shift-by)`)
     if (!options.has('topic') && !options.has('all-topics')) throw new ToolUsageError('One of the reset scopes should be defined: --all-topics, --topic.')
   }
+}
+
+/** Errors.java's messages for the errors DeleteGroups answers per group. */
+const DELETE_ERROR_MESSAGES: Partial<Record<ErrorName, string>> = {
+  GROUP_ID_NOT_FOUND: 'The group id does not exist.',
+  NON_EMPTY_GROUP: 'The group is not empty.',
+  INVALID_GROUP_ID: 'The configured groupId is invalid.',
+}
+
+/**
+ * ConsumerGroupCommand.deleteGroups: one DeleteGroups per group at its coordinator. The tool
+ * keeps the failures as the ExecutionException the admin future threw, and joins the deleted
+ * groups with ", " inside one pair of quotes ('a, b'), as the Java tool prints them.
+ */
+function deleteGroups(cluster: Cluster, groups: readonly string[], out: ToolOutput): void {
+  const results = groups.map((group) => ({ group, error: runGroupOpSync(cluster, deleteGroup(cluster, group)) }))
+  const deleted = results.filter((r) => r.error === 'NONE').map((r) => r.group)
+  const failed = results.filter((r) => r.error !== 'NONE')
+  if (failed.length === 0) {
+    out.stdout.push(`Deletion of requested consumer groups ('${deleted.join(', ')}') was successful.`)
+    return
+  }
+  // ConsumerGroupCommand.run ignores deleteGroups' result: the tool exits 0 either way.
+  out.stderr.push('', 'Error: Deletion of some consumer groups failed:')
+  for (const { group, error } of failed) {
+    const javaClass = exceptionClass(error)
+    out.stdout.push(`* Group '${group}' could not be deleted due to: java.util.concurrent.ExecutionException: ${javaClass}: ${DELETE_ERROR_MESSAGES[error] ?? error}`)
+  }
+  if (deleted.length > 0) out.stdout.push('', `These consumer groups were deleted successfully: '${deleted.join(', ')}'`)
 }
 
 function groupsOf(options: ParsedOptions, cluster: Cluster): string[] {

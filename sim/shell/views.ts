@@ -63,7 +63,7 @@ export function kafkaErrorMessage(error: Error): string {
 
 /** The Java exception class Kafka's Errors enum gives an error code, e.g. NOT_ENOUGH_REPLICAS -> NotEnoughReplicasException. */
 export function exceptionClass(code: string): string {
-  const special: Record<string, string> = { TOPIC_ALREADY_EXISTS: 'TopicExistsException', UNKNOWN_TOPIC_OR_PARTITION: 'UnknownTopicOrPartitionException', NOT_LEADER_OR_FOLLOWER: 'NotLeaderOrFollowerException', INVALID_TOPIC_EXCEPTION: 'InvalidTopicException' }
+  const special: Record<string, string> = { TOPIC_ALREADY_EXISTS: 'TopicExistsException', UNKNOWN_TOPIC_OR_PARTITION: 'UnknownTopicOrPartitionException', NOT_LEADER_OR_FOLLOWER: 'NotLeaderOrFollowerException', INVALID_TOPIC_EXCEPTION: 'InvalidTopicException', NON_EMPTY_GROUP: 'GroupNotEmptyException' }
   if (special[code]) return `org.apache.kafka.common.errors.${special[code]}`
   const camel = code.toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase())
   return `org.apache.kafka.common.errors.${camel}Exception`

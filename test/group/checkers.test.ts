@@ -51,6 +51,23 @@ describe('group checkers fire when their invariant breaks', () => {
     expect(checkers.violations[0]!.message).toContain('t-2')
   })
 
+  it('a deleted group starts over: its new generations, epochs and offsets are not compared with the old ones', () => {
+    const history = (deleted: boolean) => {
+      const checkers = new GroupCheckers()
+      checkers.observe(rec(1, 'group-stable', { groupId: 'g', generationId: 5 }))
+      checkers.observe(rec('c1', 'consumer-joined', { groupId: 'g', generationId: 5 }))
+      checkers.observe(rec(1, 'consumer-group-epoch', { groupId: 'g', groupEpoch: 7 }))
+      if (deleted) checkers.observe(rec(1, 'group-deleted', { groupId: 'g', offsetsPartition: 0, offsets: 0 }))
+      checkers.observe(rec(1, 'group-stable', { groupId: 'g', generationId: 1 }))
+      checkers.observe(rec('c1', 'consumer-joined', { groupId: 'g', generationId: 1 }))
+      checkers.observe(rec(1, 'consumer-group-epoch', { groupId: 'g', groupEpoch: 1 }))
+      return checkers.violations.map((v) => v.checker)
+    }
+    expect(history(true)).toEqual([])
+    // The control: without the deletion the same history breaks generations-grow three times.
+    expect(history(false)).toEqual(['generations-grow', 'generations-grow', 'generations-grow'])
+  })
+
   it('generations-grow (consumer protocol): a group epoch that does not grow', () => {
     const checkers = new GroupCheckers()
     checkers.observe(rec(1, 'consumer-group-epoch', { groupId: 'g', groupEpoch: 1 }))

@@ -2,34 +2,12 @@
 // consumer outside group management (generation -1, as a manually assigned consumer does).
 
 import { describe, expect, it } from 'vitest'
-import type { OffsetCommitResponse, OffsetFetchResponse } from '../../core/protocol.ts'
+import type { OffsetCommitResponse } from '../../core/protocol.ts'
 import { GROUP_METADATA_TOPIC_NAME, decodeCoordinatorRecord, offsetsPartitionFor } from '../../core/group/offsets-topic.ts'
-import { createCluster, type Cluster } from '../../sim/cluster.ts'
-import { addProbe, findCoordinator, request, responseOf, sendRequest } from './support.ts'
+import { createCluster } from '../../sim/cluster.ts'
+import { OFFSETS_TEST_CONFIG, addProbe, commitOffsets, fetchCommitted, findCoordinator, probeCluster, request, responseOf, sendRequest } from './support.ts'
 
-const CONFIG = { 'offsets.topic.num.partitions': 3, 'group.initial.rebalance.delay.ms': 0 }
-
-function setup(seed = 1): Cluster {
-  const c = createCluster({ seed, brokers: 3, config: CONFIG })
-  c.createTopic('t', { partitions: 2, replicationFactor: 3 })
-  addProbe(c, 'probe')
-  return c
-}
-
-function commit(c: Cluster, to: number, groupId: string, offsets: Record<number, number>): OffsetCommitResponse {
-  return request<OffsetCommitResponse>(c, 'probe', to, {
-    type: 'OffsetCommit',
-    groupId,
-    generationIdOrMemberEpoch: -1,
-    memberId: '',
-    groupInstanceId: null,
-    partitions: Object.entries(offsets).map(([p, offset]) => ({ topic: 't', partition: Number(p), committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: '' })),
-  })
-}
-
-function fetchOffsets(c: Cluster, to: number, groupId: string): OffsetFetchResponse {
-  return request<OffsetFetchResponse>(c, 'probe', to, { type: 'OffsetFetch', groupId, partitions: [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }] })
-}
+const CONFIG = OFFSETS_TEST_CONFIG
 
 describe('coordinator placement', () => {
   it('is partition abs(groupId.hashCode()) % offsets.topic.num.partitions, as Java computes it', () => {
@@ -39,7 +17,7 @@ describe('coordinator placement', () => {
   })
 
   it('the first FindCoordinator creates __consumer_offsets (compacted, offsets.topic.* sized); the answer is its partition leader', () => {
-    const c = setup()
+    const c = probeCluster()
     expect(c.snapshot().topics[GROUP_METADATA_TOPIC_NAME]).toBeUndefined()
     const coordinator = findCoordinator(c, 'probe', 'g1')
     const topic = c.snapshot().topics[GROUP_METADATA_TOPIC_NAME]!
@@ -65,10 +43,10 @@ describe('coordinator placement', () => {
 
 describe('offsets of a consumer outside group management', () => {
   it('are committed as records of the group\'s offsets partition and fetched back', () => {
-    const c = setup()
+    const c = probeCluster()
     const coordinator = findCoordinator(c, 'probe', 'g1')
-    expect(commit(c, coordinator, 'g1', { 0: 5, 1: 7 }).partitions.map((p) => p.errorCode)).toEqual(['NONE', 'NONE'])
-    const fetched = fetchOffsets(c, coordinator, 'g1')
+    expect(commitOffsets(c, coordinator, 'g1', { 0: 5, 1: 7 }).partitions.map((p) => p.errorCode)).toEqual(['NONE', 'NONE'])
+    const fetched = fetchCommitted(c, coordinator, 'g1')
     expect(fetched.errorCode).toBe('NONE')
     expect(fetched.partitions.map((p) => p.committedOffset)).toEqual([5, 7])
     // The records are in the log of the group's partition, committed (below the HW).
@@ -79,24 +57,24 @@ describe('offsets of a consumer outside group management', () => {
   })
 
   it('a group without commits has offset -1; another group\'s offsets are its own', () => {
-    const c = setup()
+    const c = probeCluster()
     const coordinator = findCoordinator(c, 'probe', 'g1')
-    commit(c, coordinator, 'g1', { 0: 3 })
+    commitOffsets(c, coordinator, 'g1', { 0: 3 })
     const other = findCoordinator(c, 'probe', 'g2')
-    expect(fetchOffsets(c, other, 'g2').partitions.map((p) => p.committedOffset)).toEqual([-1, -1])
+    expect(fetchCommitted(c, other, 'g2').partitions.map((p) => p.committedOffset)).toEqual([-1, -1])
   })
 
   it('a broker that does not coordinate the group answers NOT_COORDINATOR; an empty group id is INVALID_GROUP_ID', () => {
-    const c = setup()
+    const c = probeCluster()
     const coordinator = findCoordinator(c, 'probe', 'g1')
     const other = c.brokerIds.find((id) => id !== coordinator)!
-    expect(commit(c, other, 'g1', { 0: 1 }).partitions[0]!.errorCode).toBe('NOT_COORDINATOR')
-    expect(fetchOffsets(c, other, 'g1').errorCode).toBe('NOT_COORDINATOR')
-    expect(commit(c, coordinator, '', { 0: 1 }).partitions[0]!.errorCode).toBe('INVALID_GROUP_ID')
+    expect(commitOffsets(c, other, 'g1', { 0: 1 }).partitions[0]!.errorCode).toBe('NOT_COORDINATOR')
+    expect(fetchCommitted(c, other, 'g1').errorCode).toBe('NOT_COORDINATOR')
+    expect(commitOffsets(c, coordinator, '', { 0: 1 }).partitions[0]!.errorCode).toBe('INVALID_GROUP_ID')
   })
 
   it('a member-less commit with a generation to a group that does not exist is ILLEGAL_GENERATION', () => {
-    const c = setup()
+    const c = probeCluster()
     const coordinator = findCoordinator(c, 'probe', 'g1')
     const r = request<OffsetCommitResponse>(c, 'probe', coordinator, {
       type: 'OffsetCommit', groupId: 'g1', generationIdOrMemberEpoch: 3, memberId: 'm', groupInstanceId: null,
@@ -118,13 +96,13 @@ describe('offsets of a consumer outside group management', () => {
       ],
     })
     expect(r.partitions.map((p) => p.errorCode)).toEqual(['OFFSET_METADATA_TOO_LARGE', 'NONE'])
-    expect(fetchOffsets(c, coordinator, 'g1').partitions.map((p) => p.committedOffset)).toEqual([-1, 2])
+    expect(fetchCommitted(c, coordinator, 'g1').partitions.map((p) => p.committedOffset)).toEqual([-1, 2])
   })
 
   it('a commit the followers cannot replicate fails after offsets.commit.timeout.ms with COORDINATOR_NOT_AVAILABLE, and is not visible', () => {
-    const c = setup(4)
+    const c = probeCluster(4)
     const coordinator = findCoordinator(c, 'probe', 'g1')
-    commit(c, coordinator, 'g1', { 0: 1 })
+    commitOffsets(c, coordinator, 'g1', { 0: 1 })
     for (const id of c.brokerIds) if (id !== coordinator) c.block(id, coordinator) // no follower fetch reaches the leader
     const start = c.now
     const id = sendRequest(c, 'probe', coordinator, {
@@ -134,13 +112,13 @@ describe('offsets of a consumer outside group management', () => {
     c.sim.runUntil(() => responseOf(c, 'probe', id) !== undefined, { timeoutMs: 20_000 })
     expect(responseOf<OffsetCommitResponse>(c, 'probe', id)!.partitions[0]!.errorCode).toBe('COORDINATOR_NOT_AVAILABLE')
     expect(c.now - start).toBeGreaterThanOrEqual(5000) // offsets.commit.timeout.ms default
-    expect(fetchOffsets(c, coordinator, 'g1').partitions[0]!.committedOffset).toBe(1)
+    expect(fetchCommitted(c, coordinator, 'g1').partitions[0]!.committedOffset).toBe(1)
   })
 
   it('survive the coordinator\'s crash: the new leader of the partition reloads them from its log', () => {
-    const c = setup(5)
+    const c = probeCluster(5)
     const coordinator = findCoordinator(c, 'probe', 'g1')
-    commit(c, coordinator, 'g1', { 0: 11, 1: 12 })
+    commitOffsets(c, coordinator, 'g1', { 0: 11, 1: 12 })
     c.crashBroker(coordinator)
     let next = coordinator
     c.sim.runUntil(() => {
@@ -156,8 +134,8 @@ describe('offsets of a consumer outside group management', () => {
       found = findCoordinator(c, 'probe', 'g1', via)
     }
     expect(found).toBe(next)
-    let fetched = fetchOffsets(c, next, 'g1')
-    while (fetched.errorCode === 'COORDINATOR_LOAD_IN_PROGRESS') fetched = fetchOffsets(c, next, 'g1')
+    let fetched = fetchCommitted(c, next, 'g1')
+    while (fetched.errorCode === 'COORDINATOR_LOAD_IN_PROGRESS') fetched = fetchCommitted(c, next, 'g1')
     expect(fetched.partitions.map((p) => p.committedOffset)).toEqual([11, 12])
     const loaded = c.trace.events.filter((r) => r.type === 'group-coordinator-loaded' && r.node === next)
     expect(loaded.length).toBeGreaterThan(0)

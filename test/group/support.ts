@@ -2,8 +2,8 @@
 // every response, so that tests can drive the coordinator request by request.
 
 import type { Message, NodeContext, NodeId, SimNode } from '../../core/node.ts'
-import type { FindCoordinatorResponse, GroupRequest, JoinGroupRequest } from '../../core/protocol.ts'
-import type { Cluster } from '../../sim/cluster.ts'
+import type { FindCoordinatorResponse, GroupRequest, JoinGroupRequest, OffsetCommitResponse, OffsetFetchResponse } from '../../core/protocol.ts'
+import { createCluster, type Cluster } from '../../sim/cluster.ts'
 
 type WithoutCorrelation<T> = T extends unknown ? Omit<T, 'correlationId'> : never
 export type ProbeRequest = WithoutCorrelation<GroupRequest>
@@ -78,4 +78,28 @@ export function joinRequest(groupId: string, overrides: Partial<Omit<JoinGroupRe
     clientId: 'c',
     ...overrides,
   }
+}
+
+/** The coordinator settings the offset tests use: 3 offsets partitions, no initial rebalance delay. */
+export const OFFSETS_TEST_CONFIG = { 'offsets.topic.num.partitions': 3, 'group.initial.rebalance.delay.ms': 0 }
+
+/** 3 brokers, a topic "t" of 2 partitions (RF=3) and a probe client named "probe". */
+export function probeCluster(seed = 1): Cluster {
+  const c = createCluster({ seed, brokers: 3, config: OFFSETS_TEST_CONFIG })
+  c.createTopic('t', { partitions: 2, replicationFactor: 3 })
+  addProbe(c, 'probe')
+  return c
+}
+
+/** OffsetCommit from outside group management (generation -1, as a manually assigned consumer does) for partitions of "t". */
+export function commitOffsets(c: Cluster, to: number, groupId: string, offsets: Record<number, number>): OffsetCommitResponse {
+  return request<OffsetCommitResponse>(c, 'probe', to, {
+    type: 'OffsetCommit', groupId, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null,
+    partitions: Object.entries(offsets).map(([p, offset]) => ({ topic: 't', partition: Number(p), committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: '' })),
+  })
+}
+
+/** OffsetFetch of both partitions of "t". */
+export function fetchCommitted(c: Cluster, to: number, groupId: string): OffsetFetchResponse {
+  return request<OffsetFetchResponse>(c, 'probe', to, { type: 'OffsetFetch', groupId, partitions: [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }] })
 }

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { createCluster } from '../../sim/cluster.ts'
-import { KafkaJSDeleteGroupsError, KafkaJSNonRetriableError, KafkaJSNotImplemented, logLevel, virtualTimeOf } from '../../sim/kafkajs/index.ts'
+import { KafkaJSDeleteGroupsError, KafkaJSNonRetriableError, logLevel, virtualTimeOf } from '../../sim/kafkajs/index.ts'
 
 async function groupWithOffsets(seed: number) {
   const cluster = createCluster({ seed, brokers: 3, config: { 'offsets.topic.num.partitions': 3 } })
@@ -90,6 +90,26 @@ describe('admin consumer-group calls', () => {
     expect(error.groups.map((g) => [g.groupId, g.errorCode, g.error.type])).toEqual([['billing', 68, 'NON_EMPTY_GROUP'], ['nobody', 69, 'GROUP_ID_NOT_FOUND']])
     await consumer.disconnect()
     await clock.sleep(1_000, 'the member leaves')
-    await expect(admin.deleteGroups(['billing'])).rejects.toBeInstanceOf(KafkaJSNotImplemented)
+    await clock.sleep(10_000, 'the group is Empty once the member has left')
+    expect(await admin.deleteGroups(['billing'])).toEqual([{ groupId: 'billing', errorCode: 0 }])
+    expect((await admin.describeGroups(['billing'])).groups[0]!.state).toBe('Dead')
+    expect(await admin.fetchOffsets({ groupId: 'billing', topics: ['orders'] })).toEqual([{ topic: 'orders', partitions: [{ partition: 0, offset: '-1', metadata: null }, { partition: 1, offset: '-1', metadata: null }] }])
+    const again = (await admin.deleteGroups(['billing']).catch((e: Error) => e)) as KafkaJSDeleteGroupsError
+    expect(again.groups.map((g) => [g.groupId, g.errorCode, g.error.type])).toEqual([['billing', 69, 'GROUP_ID_NOT_FOUND']])
+  })
+
+  it('deleteGroups: a group deleted before its coordinator fails stays deleted on the new coordinator', async () => {
+    const { admin, consumer, clock, cluster } = await groupWithOffsets(11)
+    await consumer.disconnect()
+    await clock.sleep(10_000, 'the member leaves')
+    // Positive control: another group's offsets, not deleted, come back on the new coordinator.
+    await admin.setOffsets({ groupId: 'audit', topic: 'orders', partitions: [{ partition: 0, offset: '1' }] })
+    const coordinator = cluster.brokerIds.find((id) => cluster.brokerNode(id)!.groupCoordinator.views().some((g) => g.groupId === 'billing'))!
+    expect(await admin.deleteGroups(['billing'])).toEqual([{ groupId: 'billing', errorCode: 0 }])
+    cluster.crashBroker(coordinator)
+    await clock.sleep(10_000, 'another broker takes over the offsets partition and loads it')
+    expect(await admin.fetchOffsets({ groupId: 'audit', topics: ['orders'] })).toEqual([{ topic: 'orders', partitions: [{ partition: 0, offset: '1', metadata: null }, { partition: 1, offset: '-1', metadata: null }] }])
+    expect((await admin.describeGroups(['billing'])).groups[0]!.state).toBe('Dead')
+    expect(await admin.fetchOffsets({ groupId: 'billing', topics: ['orders'] })).toEqual([{ topic: 'orders', partitions: [{ partition: 0, offset: '-1', metadata: null }, { partition: 1, offset: '-1', metadata: null }] }])
   })
 })

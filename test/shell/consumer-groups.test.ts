@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { createCluster, type Cluster } from '../../sim/cluster.ts'
 import { runShellCommand } from '../../sim/shell/shell.ts'
+import { logLevel, virtualTimeOf } from '../../sim/kafkajs/index.ts'
 
 const BS = '--bootstrap-server localhost:9092'
 
@@ -107,6 +108,33 @@ describe('kafka-consumer-groups', () => {
     // The group reads again from where the reset put it.
     runShellCommand(cluster, `kafka-consumer-groups ${BS} --group readers --reset-offsets --shift-by -1 --topic orders --execute`)
     expect(runShellCommand(cluster, `kafka-console-consumer ${BS} --topic orders --group readers`).stderr).toEqual(['Processed a total of 2 messages'])
+  })
+
+  it('--delete: an Empty group is deleted; a missing or active one is reported as ConsumerGroupCommand.deleteGroups prints it', async () => {
+    const cluster = withRecords()
+    for (const group of ['readers', 'auditors']) runShellCommand(cluster, `kafka-console-consumer ${BS} --topic orders --group ${group} --from-beginning --max-messages 2`)
+    const consumer = cluster.kafka({ clientId: 'app', logLevel: logLevel.NOTHING }).consumer({ groupId: 'busy' })
+    await consumer.connect()
+    await consumer.subscribe({ topic: 'orders' })
+    await consumer.run({ eachMessage: async () => {} })
+    await virtualTimeOf(cluster.sim).until(() => runShellCommand(cluster, `kafka-consumer-groups ${BS} --list`).stdout.includes('busy'), { timeoutMs: 30_000, onTimeout: () => new Error('busy never joined') })
+
+    const partial = runShellCommand(cluster, `kafka-consumer-groups ${BS} --delete --group readers --group nobody --group busy`)
+    expect(partial).toEqual({
+      stdout: [
+        "* Group 'nobody' could not be deleted due to: java.util.concurrent.ExecutionException: org.apache.kafka.common.errors.GroupIdNotFoundException: The group id does not exist.",
+        "* Group 'busy' could not be deleted due to: java.util.concurrent.ExecutionException: org.apache.kafka.common.errors.GroupNotEmptyException: The group is not empty.",
+        '',
+        "These consumer groups were deleted successfully: 'readers'",
+      ],
+      stderr: ['', 'Error: Deletion of some consumer groups failed:'],
+      exitCode: 0,
+    })
+    expect(runShellCommand(cluster, `kafka-consumer-groups ${BS} --delete --group auditors`)).toEqual({ stdout: ["Deletion of requested consumer groups ('auditors') was successful."], stderr: [], exitCode: 0 })
+    expect(runShellCommand(cluster, `kafka-consumer-groups ${BS} --list`).stdout).toEqual(['busy'])
+    expect(runShellCommand(cluster, `kafka-consumer-groups ${BS} --describe --group readers`).stdout).toEqual(['', "Error: Consumer group 'readers' does not exist."])
+    expect(runShellCommand(cluster, `kafka-consumer-groups ${BS} --delete`).stderr).toEqual(['Option [delete] takes one of these options: [all-groups], [group]'])
+    await consumer.disconnect()
   })
 
   it('bad usage as the real tool reports it', () => {

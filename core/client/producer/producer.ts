@@ -60,6 +60,12 @@ export interface ProducerOptions {
   outcomes?: RecordOutcome[] | null
   /** Replaces the built-in partitioner. */
   partitioner?: Partitioner
+  /**
+   * Whether its Metadata requests let the broker create a missing topic (with
+   * auto.create.topics.enable). The Java producer always asks so (ProducerMetadata); KafkaJS's
+   * producer option allowAutoTopicCreation. Default true.
+   */
+  allowAutoTopicCreation?: boolean
 }
 
 /**
@@ -72,6 +78,9 @@ export function checkProducerOptions(options: Omit<ProducerOptions, 'bootstrapBr
   if (options.workload !== undefined) checkProducerWorkload(options.workload, `${where} workload`)
   if (options.partitioner !== undefined && (typeof options.partitioner !== 'object' || options.partitioner === null || typeof options.partitioner.partition !== 'function')) {
     throw new ClientError('IllegalArgumentException', `${where} partitioner: expected an object with a partition(topic, key, keyBytes, value, cluster) method`)
+  }
+  if (options.allowAutoTopicCreation !== undefined && typeof options.allowAutoTopicCreation !== 'boolean') {
+    throw new ClientError('IllegalArgumentException', `${where} allowAutoTopicCreation: expected true or false, got ${describeValue(options.allowAutoTopicCreation)}`)
   }
 }
 
@@ -188,6 +197,7 @@ export class Producer implements SimNode {
       options.bootstrapBrokers,
       this.config['metadata.max.age.ms'],
       this.config['retry.backoff.ms'],
+      options.allowAutoTopicCreation ?? true,
     )
     this.workload = options.workload ? new ProducerWorkloadGenerator(options.workload, () => ctx.random(), String(ctx.id)) : null
   }
