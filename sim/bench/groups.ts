@@ -88,14 +88,19 @@ function runCase(strategy: string, options: GroupsBenchOptions, wallNowMs: () =>
   return { strategy, protocol, wallMs: Math.round(wallNowMs() - wallStart), joinsToStableMs: Math.round(joinsToStableMs), crashesToStableMs: Math.round(cluster.now - crashStart), rebalances, partitionsRevoked }
 }
 
-export function benchGroups(wallNowMs: () => number, options: GroupsBenchOptions = GROUPS_BENCH_DEFAULTS): { bench: string; partitions: number; members: number; crashes: number; eager: GroupsBenchCase; cooperative: GroupsBenchCase; consumerProtocol: GroupsBenchCase } {
+export function benchGroups(wallNowMs: () => number, options: GroupsBenchOptions = GROUPS_BENCH_DEFAULTS): { case: 'groups'; wallMs: number; partitions: number; members: number; crashes: number; eager: GroupsBenchCase; cooperative: GroupsBenchCase; consumerProtocol: GroupsBenchCase } {
+  const eager = runCase('range', options, wallNowMs)
+  const cooperative = runCase('cooperative-sticky', options, wallNowMs)
+  const consumerProtocol = runCase(CONSUMER_PROTOCOL, options, wallNowMs)
   return {
-    bench: 'groups',
+    case: 'groups',
+    // The three runs together; each case has its own wallMs too.
+    wallMs: eager.wallMs + cooperative.wallMs + consumerProtocol.wallMs,
     partitions: options.partitions,
     members: options.members,
     crashes: options.crashes,
-    eager: runCase('range', options, wallNowMs),
-    cooperative: runCase('cooperative-sticky', options, wallNowMs),
-    consumerProtocol: runCase(CONSUMER_PROTOCOL, options, wallNowMs),
+    eager,
+    cooperative,
+    consumerProtocol,
   }
 }
