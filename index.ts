@@ -57,3 +57,8 @@ export {
 export * from './sim/kafkajs/errors.ts'
 // Kafka's command-line tools on a simulated cluster (sim/shell/).
 export { runShellCommand, SHELL_TOOLS, type ToolOutput } from './sim/shell/shell.ts'
+// Guided lessons (sim/lessons/, scenarios/lessons/README.md): scenarios with narrated steps.
+export { parseLesson, checkLesson, loadLessonFile } from './sim/lessons/load.ts'
+export { runLesson, type LessonResult } from './sim/lessons/runner.ts'
+export { LessonSession } from './sim/lessons/session.ts'
+export type { Lesson } from './sim/lessons/types.ts'
