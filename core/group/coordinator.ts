@@ -780,12 +780,7 @@ export class GroupCoordinator {
   // --- OffsetCommit, OffsetFetch -------------------------------------------------------
 
   handleOffsetCommit(from: NodeId, request: OffsetCommitRequest): void {
-    const respondAll = (errorCode: ErrorName) =>
-      this.host.respond(from, {
-        type: 'OffsetCommitResponse',
-        correlationId: request.correlationId,
-        partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, errorCode })),
-      } satisfies OffsetCommitResponse)
+    const respondAll = (errorCode: ErrorName) => this.respondCommitError(from, request, errorCode)
     if (request.groupId === '') return respondAll('INVALID_GROUP_ID')
     const coordinatorError = this.coordinatorError(request.groupId)
     if (coordinatorError !== 'NONE') return respondAll(coordinatorError)
@@ -801,14 +796,18 @@ export class GroupCoordinator {
     this.commitOffsets(from, request, group, this.offsetCommitError(group, request), group.members.get(request.memberId) ?? null)
   }
 
+  /** Answers every partition of an OffsetCommit with one error code. */
+  private respondCommitError(from: NodeId, request: OffsetCommitRequest, errorCode: ErrorName): void {
+    this.host.respond(from, {
+      type: 'OffsetCommitResponse',
+      correlationId: request.correlationId,
+      partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, errorCode })),
+    } satisfies OffsetCommitResponse)
+  }
+
   /** Writes a validated commit to the group's offsets (a classic member's commit also counts as its heartbeat). */
   private commitOffsets(from: NodeId, request: OffsetCommitRequest, group: ClassicGroup | ConsumerGroup, error: ErrorName, classicMember: ClassicGroupMember | null): void {
-    const respondAll = (errorCode: ErrorName) =>
-      this.host.respond(from, {
-        type: 'OffsetCommitResponse',
-        correlationId: request.correlationId,
-        partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, errorCode })),
-      } satisfies OffsetCommitResponse)
+    const respondAll = (errorCode: ErrorName) => this.respondCommitError(from, request, errorCode)
     if (error !== 'NONE') {
       this.host.emit('group-offset-commit-rejected', { groupId: group.groupId, memberId: request.memberId, generationId: request.generationIdOrMemberEpoch, errorCode: error })
       return respondAll(error)

@@ -2,11 +2,10 @@
 // the zombie member), checked from the brokers' group views and the trace.
 
 import { describe, expect, it } from 'vitest'
+import { assignmentOf, byType, groupView, runUntilStable } from './support.ts'
 import type { Consumer, ConsumerOptions } from '../../core/client/consumer/consumer.ts'
-import type { GroupView } from '../../core/group/coordinator.ts'
 import { GROUP_METADATA_TOPIC_NAME, offsetsPartitionFor } from '../../core/group/offsets-topic.ts'
 import { createCluster, type Cluster } from '../../sim/cluster.ts'
-import type { TraceRecord } from '../../sim/trace.ts'
 
 const BASE = { 'offsets.topic.num.partitions': 3 }
 
@@ -24,29 +23,6 @@ function member(c: Cluster, id: string, config: Record<string, unknown> = {}, ex
     ...extra,
   })
 }
-
-/** The group as its coordinator holds it now. */
-function groupView(c: Cluster, groupId = 'g'): GroupView | undefined {
-  for (const id of c.brokerIds) {
-    const view = c.brokerNode(id)?.snapshot().groups.find((g) => g.groupId === groupId)
-    if (view) return view
-  }
-  return undefined
-}
-
-function assignmentOf(view: GroupView): Record<string, string[]> {
-  return Object.fromEntries(view.members.map((m) => [m.clientId, ((m.assignment as { partitions: { topic: string; partition: number }[] } | null)?.partitions ?? []).map((p) => `${p.topic}-${p.partition}`).sort()]))
-}
-
-function runUntilStable(c: Cluster, members: number, timeoutMs = 60_000): GroupView {
-  c.sim.runUntil(() => {
-    const view = groupView(c)
-    return view?.state === 'Stable' && view.members.length === members
-  }, { timeoutMs, describe: () => `group not Stable with ${members} members: ${JSON.stringify(groupView(c)?.state)}` })
-  return groupView(c)!
-}
-
-const byType = (c: Cluster, type: string, node?: string): TraceRecord[] => c.trace.events.filter((r) => r.type === type && (node === undefined || r.node === node))
 
 describe('a group of consumers', () => {
   it('shares the partitions, one owner each; a fourth member on three partitions gets none and stays idle', () => {

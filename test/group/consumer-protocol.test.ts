@@ -4,14 +4,12 @@
 
 import { describe, expect, it } from 'vitest'
 import type { Consumer } from '../../core/client/consumer/consumer.ts'
-import type { GroupView } from '../../core/group/coordinator.ts'
 import type { ConsumerGroupHeartbeatResponse, OffsetCommitResponse, OffsetFetchResponse } from '../../core/protocol.ts'
 import { createCluster, type Cluster } from '../../sim/cluster.ts'
-import type { TraceRecord } from '../../sim/trace.ts'
 import { GROUP_METADATA_TOPIC_NAME, offsetsPartitionFor } from '../../core/group/offsets-topic.ts'
 import { ConsumerGroup } from '../../core/group/consumer-group.ts'
 import type { JoinGroupResponse } from '../../core/protocol.ts'
-import { addProbe, findCoordinator, joinRequest, request, type ProbeRequest } from './support.ts'
+import { addProbe, assignmentOf, byType, findCoordinator, groupView, joinRequest, request, runUntilStable, type ProbeRequest } from './support.ts'
 
 const G = 'g'
 const BASE = { 'offsets.topic.num.partitions': 3 }
@@ -29,28 +27,6 @@ function member(c: Cluster, id: string, config: Record<string, unknown> = {}): C
     app: { pollIntervalMs: 100, processingMsPerRecord: 0 },
   })
 }
-
-function groupView(c: Cluster, groupId = G): GroupView | undefined {
-  for (const id of c.brokerIds) {
-    const view = c.brokerNode(id)?.snapshot().groups.find((g) => g.groupId === groupId)
-    if (view) return view
-  }
-  return undefined
-}
-
-function assignmentOf(view: GroupView): Record<string, string[]> {
-  return Object.fromEntries(view.members.map((m) => [m.clientId, ((m.assignment as { partitions: { topic: string; partition: number }[] }).partitions).map((p) => `${p.topic}-${p.partition}`).sort()]))
-}
-
-function runUntilStable(c: Cluster, members: number, timeoutMs = 120_000): GroupView {
-  c.sim.runUntil(() => {
-    const view = groupView(c)
-    return view?.state === 'Stable' && view.members.length === members
-  }, { timeoutMs, describe: () => `group not Stable with ${members} members: ${JSON.stringify(groupView(c)?.state)}` })
-  return groupView(c)!
-}
-
-const byType = (c: Cluster, type: string, node?: string): TraceRecord[] => c.trace.events.filter((r) => r.type === type && (node === undefined || r.node === node))
 
 describe('consumers with group.protocol=consumer', () => {
   it('three members share six partitions, two each, by the broker\'s uniform assignor; the group is Stable at its group epoch', () => {

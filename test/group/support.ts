@@ -4,6 +4,8 @@
 import type { Message, NodeContext, NodeId, SimNode } from '../../core/node.ts'
 import type { FindCoordinatorResponse, GroupRequest, JoinGroupRequest, OffsetCommitResponse, OffsetFetchResponse } from '../../core/protocol.ts'
 import { createCluster, type Cluster } from '../../sim/cluster.ts'
+import type { GroupView } from '../../core/group/coordinator.ts'
+import type { TraceRecord } from '../../sim/trace.ts'
 
 type WithoutCorrelation<T> = T extends unknown ? Omit<T, 'correlationId'> : never
 export type ProbeRequest = WithoutCorrelation<GroupRequest>
@@ -103,3 +105,29 @@ export function commitOffsets(c: Cluster, to: number, groupId: string, offsets: 
 export function fetchCommitted(c: Cluster, to: number, groupId: string): OffsetFetchResponse {
   return request<OffsetFetchResponse>(c, 'probe', to, { type: 'OffsetFetch', groupId, partitions: [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }] })
 }
+
+/** The group as its coordinator holds it now. */
+export function groupView(c: Cluster, groupId = 'g'): GroupView | undefined {
+  for (const id of c.brokerIds) {
+    const view = c.brokerNode(id)?.snapshot().groups.find((g) => g.groupId === groupId)
+    if (view) return view
+  }
+  return undefined
+}
+
+/** Each member's partitions ("t-0"), by client id. */
+export function assignmentOf(view: GroupView): Record<string, string[]> {
+  return Object.fromEntries(view.members.map((m) => [m.clientId, ((m.assignment as { partitions: { topic: string; partition: number }[] } | null)?.partitions ?? []).map((p) => `${p.topic}-${p.partition}`).sort()]))
+}
+
+/** Runs until group "g" is Stable with `members` members, and returns it. */
+export function runUntilStable(c: Cluster, members: number, timeoutMs = 120_000): GroupView {
+  c.sim.runUntil(() => {
+    const view = groupView(c)
+    return view?.state === 'Stable' && view.members.length === members
+  }, { timeoutMs, describe: () => `group not Stable with ${members} members: ${JSON.stringify(groupView(c)?.state)}` })
+  return groupView(c)!
+}
+
+/** The trace records of one type, of one node if named. */
+export const byType = (c: Cluster, type: string, node?: string): TraceRecord[] => c.trace.events.filter((r) => r.type === type && (node === undefined || r.node === node))
