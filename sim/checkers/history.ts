@@ -148,7 +148,34 @@ export function committedLogs(cluster: Cluster): Map<string, LoggedRecord[]> {
   return logs
 }
 
-export function checkHistory(history: HistoryRecorder, logs: CommittedLogs): HistoryReport {
+export interface CheckHistoryOptions {
+  /**
+   * Consumers (by client id) that are members of a consumer group (group id): each group's
+   * members are read as one reader, their records merged in the order they were received.
+   * Per member, a partition that moves away and back looks like a gap (another member read
+   * the middle) and a repeat (it resumes from the committed offset); for the group, only a
+   * committed record nobody received between two received ones is a gap.
+   */
+  groupOf?: ReadonlyMap<string, string>
+}
+
+/** The readers checkConsumer reads: each consumer alone, except group members, merged per group ("group <id>"). */
+function readersOf(history: HistoryRecorder, groupOf: ReadonlyMap<string, string> | undefined): ReadonlyMap<string, readonly ConsumedRecord[]> {
+  if (!groupOf || groupOf.size === 0) return history.consumers()
+  const readers = new Map<string, ConsumedRecord[]>()
+  for (const [consumer, records] of history.consumers()) {
+    const groupId = groupOf.get(consumer)
+    const reader = groupId === undefined ? consumer : `group ${groupId}`
+    const list = readers.get(reader)
+    if (list) list.push(...records)
+    else readers.set(reader, [...records])
+  }
+  // Sorting is stable: records received at the same time keep their member's order.
+  for (const [reader, records] of readers) if (reader.startsWith('group ')) records.sort((a, b) => a.consumedAtMs - b.consumedAtMs)
+  return readers
+}
+
+export function checkHistory(history: HistoryRecorder, logs: CommittedLogs, options: CheckHistoryOptions = {}): HistoryReport {
   const report: HistoryReport = {
     produced: 0, acknowledged: 0, failed: 0, pending: 0, ambiguous: 0, lost: [], duplicates: 0, reorders: 0,
     consumed: 0, consumedNotCommitted: 0, consumerGaps: 0, consumerDuplicates: 0,
@@ -208,13 +235,14 @@ export function checkHistory(history: HistoryRecorder, logs: CommittedLogs): His
     if (!held) report.lost.push({ producer, partition: key, offset, value: outcome.value, ...(outcome.completedAtMs !== undefined ? { ackedAtMs: outcome.completedAtMs } : {}) })
   }
 
-  for (const [consumer, records] of history.consumers()) checkConsumer(consumer, records, byOffset, report)
-  findInconsistentOffsets(history, logs, report)
+  const readers = readersOf(history, options.groupOf)
+  for (const [consumer, records] of readers) checkConsumer(consumer, records, byOffset, report)
+  findInconsistentOffsets(history, readers, logs, report)
   return report
 }
 
 /** Every offset seen with more than one value: in the log, in an acknowledgement, in a consumer's hands. */
-function findInconsistentOffsets(history: HistoryRecorder, logs: CommittedLogs, report: HistoryReport): void {
+function findInconsistentOffsets(history: HistoryRecorder, readers: ReadonlyMap<string, readonly ConsumedRecord[]>, logs: CommittedLogs, report: HistoryReport): void {
   const sightings = new Map<string, OffsetSighting[]>()
   const see = (partition: string, offset: number, sighting: OffsetSighting) => {
     const at = `${partition}@${offset}`
@@ -228,7 +256,7 @@ function findInconsistentOffsets(history: HistoryRecorder, logs: CommittedLogs, 
       if (o.status === 'acked' && o.offset !== undefined && o.offset >= 0) see(partitionKey(o.topic, o.partition), o.offset, { value: o.value, source: `ack by ${producer}`, atMs: o.completedAtMs ?? o.sentAtMs })
     }
   }
-  for (const [consumer, records] of history.consumers()) {
+  for (const [consumer, records] of readers) {
     for (const r of records) see(partitionKey(r.topic, r.partition), r.offset, { value: r.value, source: `read by ${consumer}`, atMs: r.consumedAtMs })
   }
   for (const [at, list] of sightings) {

@@ -12,7 +12,6 @@ import type { RecordOutcome } from '../../core/client/producer/accumulator.ts'
 import { checkHistory, committedLogs, type HistoryReport } from '../../sim/checkers/history.ts'
 import { ALL_CHECKERS, InvariantCheckers, type CheckerName, type Violation } from '../../sim/checkers/invariants.ts'
 import { CONTROLLER_ID, createCluster, type Cluster } from '../../sim/cluster.ts'
-import type { HistoryRecorder } from '../../sim/history.ts'
 import type { TraceRecord } from '../../sim/trace.ts'
 import { leaderHolds } from '../../sim/views.ts'
 import { acksName, describeAction, GROUP_ID, type Acks, type Action, type NodeRef, type RecordedAction } from './actions.ts'
@@ -97,27 +96,12 @@ const HISTORY_FINDINGS = [
   { field: 'duplicates', name: 'duplicate', what: 'record(s) held more than once in a committed log (a retry without idempotence)' },
   { field: 'reorders', name: 'reorder', what: 'record(s) held after a record their producer sent later (retries with more than one request in flight, without idempotence)' },
   // The session's consumers are one group; the checker reads what the group as a whole
-  // received (see groupHistory). A record the group receives again is not an anomaly: after
+  // received (checkHistory's groupOf). A record the group receives again is not an anomaly: after
   // a rebalance the new owner resumes from the last committed offset, so the classic
   // protocol with auto-commit delivers at least once; that count stays a figure only. A
   // committed record the group skipped between two it received breaks at-least-once.
   { field: 'consumerGaps', name: 'consumer-gap', what: 'committed record(s) the consumer group skipped between two it received' },
 ] as const satisfies readonly { field: keyof HistoryReport; name: string; what: string }[]
-
-/**
- * The clients' history as the checker should read it when the consumers are members of
- * one group: the members' records merged, in the order they were received, as if one
- * reader had read them. Per member, a partition that moves away and back looks like a gap
- * (another member read the middle) and a repeat (it resumes from the committed offset);
- * for the group, only a committed record nobody received between two received is a gap.
- */
-function groupHistory(history: HistoryRecorder, members: readonly ConsumerClient[], groupId: string): HistoryRecorder {
-  const merged = members.flatMap((m) => m.records).sort((a, b) => a.consumedAtMs - b.consumedAtMs)
-  const consumers = new Map([[`group ${groupId}`, merged]])
-  // checkHistory reads producers() and consumers() only.
-  const view: Pick<HistoryRecorder, 'producers' | 'consumers'> = { producers: () => history.producers(), consumers: () => consumers }
-  return view as HistoryRecorder
-}
 
 /** One message's flight, from a delivery or drop record. */
 export interface Flight {
@@ -508,8 +492,9 @@ export class Run {
   private checkHistoryNow(): void {
     const cluster = this.cluster
     const logs = committedLogs(cluster)
-    const history = groupHistory(cluster.history, this.consumers, GROUP_ID)
-    const report = checkHistory(history, logs)
+    const groupOf = new Map(this.consumers.map((m) => [m.id, GROUP_ID]))
+    const history = cluster.history
+    const report = checkHistory(history, logs, { groupOf })
     this.history = report
     const { produced, acknowledged, failed, pending, duplicates, reorders, consumed, consumedNotCommitted, consumerGaps, consumerDuplicates } = report
     this.historyFigures = { atMs: cluster.now, produced, acknowledged, failed, pending, lost: report.lost.length, duplicates, reorders, consumed, consumedNotCommitted, consumerGaps, consumerDuplicates }
@@ -522,7 +507,7 @@ export class Run {
       this.historyReported.set(finding.name, count)
       // Which partitions: the checker again, one partition's log at a time (a rare event).
       const partitions: string[] = []
-      for (const [key, records] of logs) if (checkHistory(history, new Map([[key, records]]))[finding.field] > 0) partitions.push(key)
+      for (const [key, records] of logs) if (checkHistory(history, new Map([[key, records]]), { groupOf })[finding.field] > 0) partitions.push(key)
       const brokers = new Set<number>()
       for (const key of partitions) {
         const leader = cluster.snapshot().topics[TOPIC]?.partitions[key.slice(TOPIC.length + 1)]?.leader
